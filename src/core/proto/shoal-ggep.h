@@ -27,6 +27,10 @@ typedef struct
   char    id[SHOAL_GGEP_MAX_ID_LENGTH + 1];  /* NUL-terminated, case-sensitive */
   guint   encoding;                          /* ShoalGgepEncoding flags */
   GBytes *data;                              /* decoded: un-COBSed, inflated */
+  /* The data as it was stored on the wire, kept by the parser so that
+   * writing a parsed block gives back the same bytes even where another
+   * deflater would compress differently. NULL for built extensions. */
+  GBytes *stored;
 } ShoalGgepExtension;
 
 /* An ordered list of extensions: one block on the wire (0xC3 + items). */
