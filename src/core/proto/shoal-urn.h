@@ -9,6 +9,12 @@ G_BEGIN_DECLS
 #define SHOAL_SHA1_BASE32_LENGTH 32
 /* "urn:sha1:" + 32 base32 characters */
 #define SHOAL_URN_SHA1_LENGTH 41
+/* A bitprint's second half: the 24-byte Tiger tree root (TTH), 39 base32
+ * characters, as in GGEP "TT" and X-Thex-URI. */
+#define SHOAL_TTH_SIZE 24
+#define SHOAL_TTH_BASE32_LENGTH 39
+/* "urn:bitprint:" + 32 + "." + 39 */
+#define SHOAL_URN_BITPRINT_LENGTH 85
 
 /* Accepts "urn:sha1:<32 base32>" and "urn:bitprint:<32 base32>.<39 base32>"
  * (the prefix case-insensitive, the base32 either case) and yields the
