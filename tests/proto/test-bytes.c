@@ -46,6 +46,10 @@ test_read_until (void)
   g_assert_cmpmem (bytes, length, "ab", 2);
   g_assert_false (shoal_byte_reader_read_until (&reader, 0, &bytes, &length));
   g_assert_cmpuint (shoal_byte_reader_remaining (&reader), ==, 1);
+
+  /* An empty reader, even over a NULL buffer, finds nothing. */
+  shoal_byte_reader_init (&reader, NULL, 0);
+  g_assert_false (shoal_byte_reader_read_until (&reader, 0, &bytes, &length));
 }
 
 static void

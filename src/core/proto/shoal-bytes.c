@@ -129,6 +129,9 @@ shoal_byte_reader_read_until (ShoalByteReader *reader,
   const guint8 *start = shoal_byte_reader_current (reader);
   const guint8 *found;
 
+  /* memchr() on an empty reader could be handed a NULL buffer. */
+  if (shoal_byte_reader_remaining (reader) == 0)
+    return FALSE;
   found = memchr (start, delimiter, shoal_byte_reader_remaining (reader));
   if (found == NULL)
     return FALSE;

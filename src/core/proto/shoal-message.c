@@ -77,17 +77,11 @@ parse_framed (const ShoalMessageHeader *header,
               GError                  **error)
 {
   g_autoptr(ShoalMessage) message = g_new0 (ShoalMessage, 1);
-  g_autoptr(GError) body_error = NULL;
 
   message->header = *header;
   message->payload = g_bytes_new (payload, header->payload_length);
-  if (!parse_body (message, &body_error))
-    {
-      const char *type = shoal_message_type_to_string (header->type);
-
-      g_propagate_prefixed_error (error, g_steal_pointer (&body_error), "%s: ", type);
-      return NULL;
-    }
+  if (!parse_body (message, error))
+    return NULL;
   return g_steal_pointer (&message);
 }
 

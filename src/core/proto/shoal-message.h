@@ -43,8 +43,8 @@ typedef struct
 } ShoalMessage;
 
 /* Parses exactly one message: @length must be 23 + the header's payload
- * length (TRUNCATED if less, MALFORMED if more). Errors name the type:
- * "query-hit: record 2 name has no NUL". */
+ * length (TRUNCATED if less, MALFORMED if more). Each payload codec names
+ * its message in its errors ("query hit record 2 name has no NUL"). */
 ShoalMessage *shoal_message_parse (const guint8 *data,
                                    gsize         length,
                                    GError      **error);
