@@ -134,3 +134,46 @@ shoal_test_load_transcript (const char *relative)
     finish_section (sections, direction, block, expected, relative);
   return sections;
 }
+
+/* Every file below the vectors folder whose name ends with @suffix, as
+ * paths relative to it, sorted. */
+static void
+collect_files (const char *dir,
+               const char *relative,
+               const char *suffix,
+               GPtrArray  *found)
+{
+  g_autofree char *path = g_build_filename (dir, relative, NULL);
+  g_autoptr(GDir) handle = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  g_assert_nonnull (handle);
+  while ((name = g_dir_read_name (handle)) != NULL)
+    {
+      g_autofree char *child = *relative ? g_build_filename (relative, name, NULL)
+                                         : g_strdup (name);
+      g_autofree char *child_path = g_build_filename (dir, child, NULL);
+
+      if (g_file_test (child_path, G_FILE_TEST_IS_DIR))
+        collect_files (dir, child, suffix, found);
+      else if (g_str_has_suffix (name, suffix))
+        g_ptr_array_add (found, g_steal_pointer (&child));
+    }
+}
+
+static gint
+compare_paths (gconstpointer a,
+               gconstpointer b)
+{
+  return g_strcmp0 (*(const char * const *) a, *(const char * const *) b);
+}
+
+GPtrArray *
+shoal_test_list_vectors (const char *suffix)
+{
+  GPtrArray *found = g_ptr_array_new_with_free_func (g_free);
+
+  collect_files (shoal_test_vectors_dir (), "", suffix, found);
+  g_ptr_array_sort (found, compare_paths);
+  return found;
+}

@@ -18,6 +18,10 @@ GBytes     *shoal_test_load_vector   (const char *relative);
  * on the wire. When the separator names a byte count, it is checked. */
 GPtrArray  *shoal_test_load_transcript (const char *relative);
 
+/* Paths, relative to the vectors folder, of every file below it whose name
+ * ends with @suffix, sorted. */
+GPtrArray  *shoal_test_list_vectors  (const char *suffix);
+
 typedef struct
 {
   char   *direction;  /* "client -> server" */

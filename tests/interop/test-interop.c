@@ -11,49 +11,6 @@
 #include <string.h>
 #include <zlib.h>
 
-/* Every file below the vectors folder whose name ends with @suffix, as
- * paths relative to it, sorted. */
-static void
-collect_files (const char *dir,
-               const char *relative,
-               const char *suffix,
-               GPtrArray  *found)
-{
-  g_autofree char *path = g_build_filename (dir, relative, NULL);
-  g_autoptr(GDir) handle = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  g_assert_nonnull (handle);
-  while ((name = g_dir_read_name (handle)) != NULL)
-    {
-      g_autofree char *child = *relative ? g_build_filename (relative, name, NULL)
-                                         : g_strdup (name);
-      g_autofree char *child_path = g_build_filename (dir, child, NULL);
-
-      if (g_file_test (child_path, G_FILE_TEST_IS_DIR))
-        collect_files (dir, child, suffix, found);
-      else if (g_str_has_suffix (name, suffix))
-        g_ptr_array_add (found, g_steal_pointer (&child));
-    }
-}
-
-static gint
-compare_paths (gconstpointer a,
-               gconstpointer b)
-{
-  return g_strcmp0 (*(const char * const *) a, *(const char * const *) b);
-}
-
-static GPtrArray *
-vector_files (const char *suffix)
-{
-  GPtrArray *found = g_ptr_array_new_with_free_func (g_free);
-
-  collect_files (shoal_test_vectors_dir (), "", suffix, found);
-  g_ptr_array_sort (found, compare_paths);
-  return found;
-}
-
 static gboolean
 is_message_file (const char *relative)
 {
@@ -80,7 +37,7 @@ assert_rewrites (const ShoalMessage *message,
 static void
 test_every_message (void)
 {
-  g_autoptr(GPtrArray) files = vector_files (".bin");
+  g_autoptr(GPtrArray) files = shoal_test_list_vectors (".bin");
   guint checked = 0;
 
   for (guint i = 0; i < files->len; i++)
@@ -153,7 +110,7 @@ is_empty_connect_back (const char *relative)
 static void
 test_every_transcript (void)
 {
-  g_autoptr(GPtrArray) files = vector_files (".txt");
+  g_autoptr(GPtrArray) files = shoal_test_list_vectors (".txt");
   guint sections = 0;
 
   for (guint i = 0; i < files->len; i++)
@@ -251,7 +208,7 @@ check_stream (const char *raw_relative)
   g_autoptr(GBytes) raw = shoal_test_load_vector (raw_relative);
   g_autofree char *prefix = g_strndup (raw_relative, strlen (raw_relative) - strlen (".raw"));
   g_autoptr(GByteArray) plain = NULL;
-  g_autoptr(GPtrArray) files = vector_files (".bin");
+  g_autoptr(GPtrArray) files = shoal_test_list_vectors (".bin");
   gsize length;
   const guint8 *data = g_bytes_get_data (raw, &length);
   gboolean deflated;
@@ -295,7 +252,7 @@ check_stream (const char *raw_relative)
 static void
 test_session_streams (void)
 {
-  g_autoptr(GPtrArray) files = vector_files (".raw");
+  g_autoptr(GPtrArray) files = shoal_test_list_vectors (".raw");
   guint streams = 0;
 
   for (guint i = 0; i < files->len; i++)

@@ -175,6 +175,19 @@ assert_refused (const guint8 *wire,
 }
 
 static void
+test_long_length_kept (void)
+{
+  /* A length with leading zero chunks is legal; it is kept on rewrite. */
+  static const guint8 wire[] = { 0xc3, 0x81, 'X', 0x80, 0x80, 0x42, 'a', 'b' };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ShoalGgep) ggep = parse_all (wire, sizeof wire, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_bytes_get_size (shoal_ggep_get (ggep, 0)->data), ==, 2);
+  assert_rewrites_to (ggep, wire, sizeof wire);
+}
+
+static void
 test_malformed (void)
 {
 #define REFUSED(bytes, code) assert_refused ((const guint8 *) bytes, sizeof bytes - 1, code)
@@ -332,6 +345,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ggep/hash-plain-and-cobs", test_hash_plain_and_cobs);
   g_test_add_func ("/ggep/length-chunks", test_length_chunks);
   g_test_add_func ("/ggep/several-and-deflate", test_several_and_deflate);
+  g_test_add_func ("/ggep/long-length-kept", test_long_length_kept);
   g_test_add_func ("/ggep/malformed", test_malformed);
   g_test_add_func ("/ggep/inflate-bomb", test_inflate_bomb);
   g_test_add_func ("/ggep/write-refusals", test_write_refusals);

@@ -11,7 +11,10 @@ shoal_byte_reader_init (ShoalByteReader *reader,
   g_return_if_fail (reader != NULL);
   g_return_if_fail (data != NULL || length == 0);
 
-  reader->data = data;
+  static const guint8 empty[1];
+
+  /* Never keep NULL: even NULL + 0 is undefined pointer arithmetic. */
+  reader->data = data != NULL ? data : empty;
   reader->length = length;
   reader->offset = 0;
 }
@@ -129,9 +132,6 @@ shoal_byte_reader_read_until (ShoalByteReader *reader,
   const guint8 *start = shoal_byte_reader_current (reader);
   const guint8 *found;
 
-  /* memchr() on an empty reader could be handed a NULL buffer. */
-  if (shoal_byte_reader_remaining (reader) == 0)
-    return FALSE;
   found = memchr (start, delimiter, shoal_byte_reader_remaining (reader));
   if (found == NULL)
     return FALSE;

@@ -66,6 +66,7 @@ shoal_ggep_copy (const ShoalGgep *ggep)
       extension->encoding = source->encoding;
       extension->data = g_bytes_ref (source->data);
       extension->stored = source->stored ? g_bytes_ref (source->stored) : NULL;
+      extension->length_bytes = source->length_bytes;
       g_ptr_array_add (copy->extensions, extension);
     }
   return copy;
@@ -211,6 +212,7 @@ shoal_vlint_encode (guint64 value,
 static gboolean
 read_data_length (ShoalByteReader *reader,
                   gsize           *length,
+                  guint           *length_bytes,
                   GError         **error)
 {
   gsize value = 0;
@@ -239,6 +241,7 @@ read_data_length (ShoalByteReader *reader,
       if (last)
         {
           *length = value;
+          *length_bytes = i + 1;
           return TRUE;
         }
     }
@@ -341,7 +344,7 @@ read_extension (ShoalByteReader *reader,
   ShoalGgepExtension *extension;
   const guint8 *id, *stored;
   guint8 flags;
-  guint id_length;
+  guint id_length, length_bytes;
   gsize length;
 
   if (!shoal_byte_reader_read_u8 (reader, &flags))
@@ -376,7 +379,7 @@ read_extension (ShoalByteReader *reader,
                      "GGEP extension ID holds byte 0x%02x", id[i]);
         return NULL;
       }
-  if (!read_data_length (reader, &length, error))
+  if (!read_data_length (reader, &length, &length_bytes, error))
     return NULL;
   if (!shoal_byte_reader_read_bytes (reader, length, &stored))
     {
@@ -393,6 +396,7 @@ read_extension (ShoalByteReader *reader,
   extension->encoding = ((flags & FLAG_COBS) ? SHOAL_GGEP_ENCODING_COBS : 0) |
                         ((flags & FLAG_DEFLATE) ? SHOAL_GGEP_ENCODING_DEFLATE : 0);
   extension->stored = g_bytes_new (stored, length);
+  extension->length_bytes = length_bytes;
   extension->data = decode_data (stored, length, extension->encoding,
                                  inflate_budget, &data_error);
   if (extension->data == NULL)
@@ -442,13 +446,15 @@ shoal_ggep_parse (const guint8 *data,
 
 /* Writing ---------------------------------------------------------------- */
 
+/* Shortest form, or @at_least bytes when a parsed length was longer. */
 static void
 append_data_length (GByteArray *out,
-                    gsize       length)
+                    gsize       length,
+                    guint       at_least)
 {
-  if (length >= 1u << 12)
+  if (length >= 1u << 12 || at_least >= 3)
     shoal_bytes_append_u8 (out, LENGTH_MORE | ((length >> 12) & LENGTH_CHUNK_MASK));
-  if (length >= 1u << 6)
+  if (length >= 1u << 6 || at_least >= 2)
     shoal_bytes_append_u8 (out, LENGTH_MORE | ((length >> 6) & LENGTH_CHUNK_MASK));
   shoal_bytes_append_u8 (out, LENGTH_LAST | (length & LENGTH_CHUNK_MASK));
 }
@@ -544,7 +550,8 @@ shoal_ggep_write (const ShoalGgep *ggep,
         flags |= FLAG_DEFLATE;
       shoal_bytes_append_u8 (block, flags);
       shoal_bytes_append (block, (const guint8 *) extension->id, id_length);
-      append_data_length (block, g_bytes_get_size (stored));
+      append_data_length (block, g_bytes_get_size (stored),
+                          extension->stored != NULL ? extension->length_bytes : 0);
       shoal_bytes_append (block, g_bytes_get_data (stored, NULL),
                           g_bytes_get_size (stored));
     }

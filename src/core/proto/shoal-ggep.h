@@ -31,6 +31,10 @@ typedef struct
    * writing a parsed block gives back the same bytes even where another
    * deflater would compress differently. NULL for built extensions. */
   GBytes *stored;
+  /* How many bytes (1–3) the length took on the wire: a leading zero chunk
+   * is legal, so a parsed block keeps it to rewrite exactly. 0 for built
+   * extensions, which get the shortest form. */
+  guint   length_bytes;
 } ShoalGgepExtension;
 
 /* An ordered list of extensions: one block on the wire (0xC3 + items). */

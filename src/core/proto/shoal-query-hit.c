@@ -426,10 +426,10 @@ parse_trailer_ggep (ShoalQueryHitTrailer *trailer,
   return TRUE;
 }
 
-static ShoalQueryHitTrailer *
-parse_trailer (const guint8 *data,
-               gsize         length,
-               GError      **error)
+ShoalQueryHitTrailer *
+shoal_query_hit_trailer_parse (const guint8 *data,
+                               gsize         length,
+                               GError      **error)
 {
   g_autoptr(ShoalQueryHitTrailer) trailer = NULL;
   ShoalByteReader reader;
@@ -464,10 +464,10 @@ parse_trailer (const guint8 *data,
   return g_steal_pointer (&trailer);
 }
 
-static gboolean
-write_trailer (const ShoalQueryHitTrailer *trailer,
-               GByteArray                 *out,
-               GError                    **error)
+gboolean
+shoal_query_hit_trailer_write (const ShoalQueryHitTrailer *trailer,
+                               GByteArray                 *out,
+                               GError                    **error)
 {
   gsize open_size = g_bytes_get_size (trailer->open_data);
 
@@ -596,7 +596,7 @@ shoal_query_hit_parse (const guint8 *data,
     return NULL;
   if (shoal_byte_reader_remaining (&records) > 0)
     {
-      hit->trailer = parse_trailer (shoal_byte_reader_current (&records),
+      hit->trailer = shoal_query_hit_trailer_parse (shoal_byte_reader_current (&records),
                                     shoal_byte_reader_remaining (&records), error);
       if (hit->trailer == NULL)
         return NULL;
@@ -647,7 +647,7 @@ write_body (const ShoalQueryHit *hit,
       if (!write_record (g_ptr_array_index (hit->records, i), i + 1, out, error))
         return FALSE;
     }
-  if (hit->trailer != NULL && !write_trailer (hit->trailer, out, error))
+  if (hit->trailer != NULL && !shoal_query_hit_trailer_write (hit->trailer, out, error))
     return FALSE;
   shoal_bytes_append (out, hit->servent_guid.bytes, SHOAL_GUID_SIZE);
   return TRUE;

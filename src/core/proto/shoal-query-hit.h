@@ -137,6 +137,16 @@ ShoalQueryHitTrailer *shoal_query_hit_trailer_new  (const char  *vendor,
                                                     ShoalGgep   *ggep,
                                                     GError     **error);
 void                  shoal_query_hit_trailer_free (ShoalQueryHitTrailer *trailer);
+/* The trailer alone: the bytes between the last record and the servent
+ * GUID. Shorter than 7 bytes, open data past the end, or the GGEP flag
+ * without a valid GGEP block → MALFORMED. */
+ShoalQueryHitTrailer *shoal_query_hit_trailer_parse (const guint8 *data,
+                                                     gsize         length,
+                                                     GError      **error);
+/* Writes the trailer as parsed or built: vendor, open data, private data. */
+gboolean              shoal_query_hit_trailer_write (const ShoalQueryHitTrailer *trailer,
+                                                     GByteArray                 *out,
+                                                     GError                    **error);
 /* TRUE when @flag (one SHOAL_QUERY_HIT_FLAG_*) is set in both flag bytes;
  * FALSE when the open area is shorter than the two flag bytes. */
 gboolean              shoal_query_hit_trailer_has_flag (const ShoalQueryHitTrailer *trailer,
