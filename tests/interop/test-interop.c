@@ -4,6 +4,7 @@
 #include "shoal-handshake.h"
 #include "shoal-message.h"
 #include "shoal-proto-error.h"
+#include "shoal-qrp-keywords.h"
 #include "shoal-test-vectors.h"
 
 #include "interop-checks.h"
@@ -202,6 +203,22 @@ skip_handshake (const guint8 **data,
   return blocks;
 }
 
+/* "c2s: 13 messages, deflate=True, …" from the stream's summary file. */
+static guint
+summary_message_count (const char *prefix)
+{
+  const char *direction = strrchr (prefix, '_') + 1;
+  g_autofree char *summary_relative = g_strdup_printf ("%.*s_summary.txt",
+                                                       (int) (direction - 1 - prefix), prefix);
+  g_autoptr(GBytes) summary = shoal_test_load_vector (summary_relative);
+  g_autofree char *text = g_strndup (g_bytes_get_data (summary, NULL), g_bytes_get_size (summary));
+  g_autofree char *label = g_strdup_printf ("%s: ", direction);
+  const char *found = strstr (text, label);
+
+  g_assert_nonnull (found);
+  return (guint) g_ascii_strtoull (found + strlen (label), NULL, 10);
+}
+
 static void
 check_stream (const char *raw_relative)
 {
@@ -246,7 +263,7 @@ check_stream (const char *raw_relative)
       index++;
     }
   g_test_message ("%s: %u messages", raw_relative, index);
-  g_assert_cmpuint (index, >, 0);
+  g_assert_cmpuint (index, ==, summary_message_count (prefix));
 }
 
 static void
@@ -361,6 +378,64 @@ test_connect_back (void)
   g_assert_error (error, SHOAL_PROTO_ERROR, SHOAL_PROTO_ERROR_MALFORMED);
 }
 
+/* Applies a captured RESET + PATCH pair as an ultrapeer does. */
+static ShoalQrpTable *
+receive_table (const char *reset_relative,
+               const char *patch_relative)
+{
+  g_autoptr(ShoalQrpReceiver) receiver = shoal_qrp_receiver_new ();
+  const char *relatives[] = { reset_relative, patch_relative };
+  gboolean complete = FALSE;
+
+  for (guint i = 0; i < G_N_ELEMENTS (relatives); i++)
+    {
+      g_autoptr(GBytes) bytes = shoal_test_load_vector (relatives[i]);
+      g_autoptr(GError) error = NULL;
+      const guint8 *data = g_bytes_get_data (bytes, NULL);
+
+      g_assert_true (shoal_qrp_receiver_feed (receiver, data + SHOAL_MESSAGE_HEADER_SIZE,
+                                              g_bytes_get_size (bytes) - SHOAL_MESSAGE_HEADER_SIZE,
+                                              &complete, &error));
+      g_assert_no_error (error);
+    }
+  g_assert_true (complete);
+  return shoal_qrp_table_copy (shoal_qrp_receiver_get_table (receiver));
+}
+
+static void
+test_qrp_tables (void)
+{
+  static const char *const shared[] = {
+    "marmalade_harpsichord_sonata.txt", "obsidian_tortoise_almanac.txt",
+    "zebrafish_quantum_lattice.txt", "xylophone_nebula_5MB.bin",
+  };
+  g_autoptr(ShoalQrpTable) leaf_b = receive_table ("qrp_reset_gtkg_leaf.bin",
+                                                   "qrp_patch_gtkg_leaf.bin");
+  g_autoptr(ShoalQrpTable) leaf_c = receive_table ("session-plain/s01_c2s_000_qrp.bin",
+                                                   "session-plain/s01_c2s_001_qrp.bin");
+  g_autoptr(GHashTable) keywords = shoal_qrp_keyword_set_new ();
+  GHashTableIter iter;
+  gpointer word;
+
+  /* Leaf B's table holds exactly the keywords of its four files. */
+  for (guint i = 0; i < G_N_ELEMENTS (shared); i++)
+    g_assert_true (shoal_qrp_add_name_keywords (keywords, shared[i], -1, NULL));
+  g_assert_cmpuint (leaf_b->slots, ==, 16384);
+  g_assert_cmpuint (shoal_qrp_table_count_present (leaf_b), ==, 55);
+  g_hash_table_iter_init (&iter, keywords);
+  while (g_hash_table_iter_next (&iter, &word, NULL))
+    g_assert_true (shoal_qrp_table_is_present (leaf_b,
+                                               shoal_qrp_hash (word, -1,
+                                                               shoal_qrp_table_get_bits (leaf_b))));
+  g_assert_cmpuint (g_hash_table_size (keywords), ==, 55);
+
+  /* Leaf C only searches: what it shares is not B's library. */
+  g_assert_cmpuint (leaf_c->slots, ==, 16384);
+  g_test_message ("leaf C's table has %u slots present",
+                  shoal_qrp_table_count_present (leaf_c));
+  g_assert_false (shoal_qrp_table_equal (leaf_b, leaf_c));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -369,6 +444,7 @@ main (int argc, char **argv)
   g_test_add_func ("/interop/every-transcript", test_every_transcript);
   g_test_add_func ("/interop/session-streams", test_session_streams);
   g_test_add_func ("/interop/browse-host", test_browse_host);
+  g_test_add_func ("/interop/qrp-tables", test_qrp_tables);
   g_test_add_func ("/interop/connect-back", test_connect_back);
   return g_test_run ();
 }
