@@ -211,9 +211,15 @@ summary_message_count (const char *prefix)
   g_autofree char *summary_relative = g_strdup_printf ("%.*s_summary.txt",
                                                        (int) (direction - 1 - prefix), prefix);
   g_autoptr(GBytes) summary = shoal_test_load_vector (summary_relative);
-  g_autofree char *text = g_strndup (g_bytes_get_data (summary, NULL), g_bytes_get_size (summary));
-  g_autofree char *label = g_strdup_printf ("%s: ", direction);
-  const char *found = strstr (text, label);
+  g_autofree char *label = g_strdup_printf ("\n%s: ", direction);
+  gsize length, label_length = strlen (label);
+  const char *text = g_bytes_get_data (summary, &length);
+  const char *found = NULL;
+
+  /* The summary quotes captured bytes, NULs included: search it as bytes. */
+  for (gsize at = 0; found == NULL && at + label_length <= length; at++)
+    if (memcmp (text + at, label, label_length) == 0)
+      found = text + at;
 
   g_assert_nonnull (found);
   return (guint) g_ascii_strtoull (found + strlen (label), NULL, 10);
