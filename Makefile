@@ -1,0 +1,68 @@
+# Shoal — the two commands of the README's quick start.
+#
+#   make run    install what is missing, build, run Shoal
+#   make test   install what is missing, build with AddressSanitizer and
+#               UndefinedBehaviorSanitizer, run the whole suite
+#
+# Works as root or as a user with sudo on Debian 12. Elsewhere it names the
+# packages to install and goes on with what is there.
+
+BUILDDIR ?= build
+MESON_OPTIONS = -Db_sanitize=address,undefined -Db_lundef=false -Dfuzzing=true
+
+# Debian 12 package names: the compiler is clang because the fuzz targets
+# need libFuzzer, and one compiler keeps one build directory.
+DEB_PACKAGES = meson ninja-build pkg-config clang libclang-rt-14-dev \
+               libglib2.0-dev libjson-glib-dev zlib1g-dev
+
+.PHONY: all run test deps configure build clean
+
+all: build
+
+run: build
+	@echo
+	@echo "Shoal has no front end yet: the desktop app (shoal) and the headless"
+	@echo "ultrapeer (shoald) are still to be written. What exists is the Gnutella 0.6"
+	@echo "codec (src/core/proto) and its decoder, which prints any captured message"
+	@echo "as JSON:"
+	@echo
+	@echo "  $(BUILDDIR)/src/tools/gnutella-decode FILE..."
+	@vectors=../shared/vectors/gtk-gnutella/queryhit_gtkg_leaf_obsidian_to_up.bin; \
+	if [ -f "$$vectors" ]; then \
+	  echo; echo "For example, a query hit captured from gtk-gnutella:"; echo; \
+	  $(BUILDDIR)/src/tools/gnutella-decode "$$vectors"; \
+	fi
+
+test: build
+	meson test -C $(BUILDDIR) --print-errorlogs
+
+build: configure
+	meson compile -C $(BUILDDIR)
+
+configure: deps
+	@if [ -f $(BUILDDIR)/build.ninja ]; then \
+	  meson configure $(BUILDDIR) $(MESON_OPTIONS); \
+	else \
+	  CC=clang meson setup $(BUILDDIR) $(MESON_OPTIONS); \
+	fi
+
+deps:
+	@missing=""; \
+	if ! command -v dpkg-query >/dev/null || ! command -v apt-get >/dev/null; then \
+	  echo "Not a Debian system: make sure these (or your system's equivalents) are installed:"; \
+	  echo "  $(DEB_PACKAGES)"; \
+	  exit 0; \
+	fi; \
+	for p in $(DEB_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	[ -z "$$missing" ] && exit 0; \
+	if [ "$$(id -u)" -eq 0 ]; then sudo=""; \
+	elif command -v sudo >/dev/null; then sudo="sudo"; \
+	else echo "Missing packages:$$missing"; echo "Run make as root or install sudo."; exit 1; fi; \
+	echo "Installing:$$missing"; \
+	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get update -q && \
+	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing
+
+clean:
+	rm -rf $(BUILDDIR)
