@@ -36,6 +36,27 @@ shoal_test_load_vector (const char *relative)
   return g_bytes_new_take (contents, length);
 }
 
+GBytes *
+shoal_test_load_payload (const char         *relative,
+                         guint8              type,
+                         ShoalMessageHeader *header)
+{
+  g_autoptr(GBytes) message = shoal_test_load_vector (relative);
+  g_autoptr(GError) error = NULL;
+  ShoalMessageHeader parsed;
+  gsize length;
+  const guint8 *data = g_bytes_get_data (message, &length);
+
+  if (!shoal_message_header_parse (data, length, &parsed, &error))
+    g_error ("vector %s: %s", relative, error->message);
+  g_assert_cmphex (parsed.type, ==, type);
+  g_assert_cmpuint (parsed.payload_length, ==, length - SHOAL_MESSAGE_HEADER_SIZE);
+  if (header != NULL)
+    *header = parsed;
+  return g_bytes_new_from_bytes (message, SHOAL_MESSAGE_HEADER_SIZE,
+                                 length - SHOAL_MESSAGE_HEADER_SIZE);
+}
+
 static void
 transcript_section_free (gpointer data)
 {

@@ -4,6 +4,8 @@
 
 #include <glib.h>
 
+#include "shoal-message-header.h"
+
 G_BEGIN_DECLS
 
 /* The vectors folder: $SHOAL_VECTORS_DIR, else the path meson configured
@@ -13,6 +15,12 @@ const char *shoal_test_vectors_dir   (void);
 char       *shoal_test_vector_path   (const char *relative);
 /* Whole file; fails the test if it cannot be read. */
 GBytes     *shoal_test_load_vector   (const char *relative);
+/* The payload of a one-message vector, after checking that its header
+ * announces @type and exactly the bytes that follow. @header (may be NULL)
+ * receives the parsed header. */
+GBytes     *shoal_test_load_payload  (const char         *relative,
+                                      guint8              type,
+                                      ShoalMessageHeader *header);
 /* A "----- a -> b (N bytes) -----" transcript (handshakes, HTTP): the
  * sections in order, each with its lines re-terminated by CRLF as they were
  * on the wire. When the separator names a byte count, it is checked. */

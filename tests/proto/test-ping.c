@@ -8,23 +8,6 @@
 #include <string.h>
 
 /* The payload after the 23-byte header of vector @name. */
-static GBytes *
-load_payload (const char         *name,
-              ShoalMessageHeader *header)
-{
-  g_autoptr(GBytes) message = shoal_test_load_vector (name);
-  g_autoptr(GError) error = NULL;
-  gsize length;
-  const guint8 *data = g_bytes_get_data (message, &length);
-
-  g_assert_true (shoal_message_header_parse (data, length, header, &error));
-  g_assert_no_error (error);
-  g_assert_cmphex (header->type, ==, SHOAL_MESSAGE_PING);
-  g_assert_cmpuint (header->payload_length, ==, length - SHOAL_MESSAGE_HEADER_SIZE);
-  return g_bytes_new_from_bytes (message, SHOAL_MESSAGE_HEADER_SIZE,
-                                 length - SHOAL_MESSAGE_HEADER_SIZE);
-}
-
 static void
 assert_round_trip (const ShoalPing *ping,
                    GBytes          *payload)
@@ -72,7 +55,8 @@ static void
 test_vector_leaf_scp (void)
 {
   ShoalMessageHeader header;
-  g_autoptr(GBytes) payload = load_payload ("ping_gtkg_leaf_ttl4_with_ggep.bin", &header);
+  g_autoptr(GBytes) payload = shoal_test_load_payload ("ping_gtkg_leaf_ttl4_with_ggep.bin",
+                                                       SHOAL_MESSAGE_PING, &header);
   g_autoptr(ShoalPing) ping = parse_payload (payload);
   const ShoalGgepExtension *scp;
   guint8 flags = 0xff;
@@ -94,7 +78,8 @@ static void
 test_vector_probe_empty (void)
 {
   ShoalMessageHeader header;
-  g_autoptr(GBytes) payload = load_payload ("ping_probe_ttl1_empty.bin", &header);
+  g_autoptr(GBytes) payload = shoal_test_load_payload ("ping_probe_ttl1_empty.bin",
+                                                       SHOAL_MESSAGE_PING, &header);
   g_autoptr(ShoalPing) ping = parse_payload (payload);
   guint8 flags;
 
@@ -125,7 +110,7 @@ test_vector_session_pings (void)
       if (!g_str_has_suffix (name, "_ping.bin"))
         continue;
       relative = g_build_filename ("session-plain", name, NULL);
-      payload = load_payload (relative, &header);
+      payload = shoal_test_load_payload (relative, SHOAL_MESSAGE_PING, &header);
       ping = parse_payload (payload);
       assert_round_trip (ping, payload);
       /* The leaves ping with TTL 4 and SCP; the probe with TTL 1, empty. */
@@ -141,7 +126,8 @@ static void
 test_build_scp (void)
 {
   ShoalMessageHeader header;
-  g_autoptr(GBytes) payload = load_payload ("ping_gtkg_leaf_ttl4_with_ggep.bin", &header);
+  g_autoptr(GBytes) payload = shoal_test_load_payload ("ping_gtkg_leaf_ttl4_with_ggep.bin",
+                                                       SHOAL_MESSAGE_PING, &header);
   g_autoptr(ShoalPing) ping = shoal_ping_new ();
   g_autoptr(ShoalPing) empty = shoal_ping_new ();
   g_autoptr(GByteArray) out = g_byte_array_new ();

@@ -13,23 +13,6 @@
 #define ULTRAPEER_A_PORT 16341
 
 /* The payload after the 23-byte header of vector @name. */
-static GBytes *
-load_payload (const char         *name,
-              ShoalMessageHeader *header)
-{
-  g_autoptr(GBytes) message = shoal_test_load_vector (name);
-  g_autoptr(GError) error = NULL;
-  gsize length;
-  const guint8 *data = g_bytes_get_data (message, &length);
-
-  g_assert_true (shoal_message_header_parse (data, length, header, &error));
-  g_assert_no_error (error);
-  g_assert_cmphex (header->type, ==, SHOAL_MESSAGE_PONG);
-  g_assert_cmpuint (header->payload_length, ==, length - SHOAL_MESSAGE_HEADER_SIZE);
-  return g_bytes_new_from_bytes (message, SHOAL_MESSAGE_HEADER_SIZE,
-                                 length - SHOAL_MESSAGE_HEADER_SIZE);
-}
-
 static ShoalPong *
 parse_bytes (const guint8 *data,
              gsize         length)
@@ -117,7 +100,8 @@ static void
 test_vector_reply_to_leaf (void)
 {
   ShoalMessageHeader header;
-  g_autoptr(GBytes) payload = load_payload ("pong_gtkg_up_reply_to_leaf.bin", &header);
+  g_autoptr(GBytes) payload = shoal_test_load_payload ("pong_gtkg_up_reply_to_leaf.bin",
+                                                       SHOAL_MESSAGE_PONG, &header);
   g_autoptr(ShoalPong) pong = parse_bytes (g_bytes_get_data (payload, NULL),
                                            g_bytes_get_size (payload));
 
@@ -130,7 +114,8 @@ static void
 test_vector_reply_to_probe (void)
 {
   ShoalMessageHeader header;
-  g_autoptr(GBytes) payload = load_payload ("pong_gtkg_up_reply_to_probe_ping_ttl1.bin", &header);
+  g_autoptr(GBytes) payload = shoal_test_load_payload ("pong_gtkg_up_reply_to_probe_ping_ttl1.bin",
+                                                       SHOAL_MESSAGE_PONG, &header);
   g_autoptr(ShoalPong) pong = parse_bytes (g_bytes_get_data (payload, NULL),
                                            g_bytes_get_size (payload));
   g_autoptr(GBytes) ping = shoal_test_load_vector ("ping_probe_ttl1_empty.bin");
@@ -146,7 +131,8 @@ static void
 test_vector_probe_session (void)
 {
   ShoalMessageHeader header;
-  g_autoptr(GBytes) payload = load_payload ("probe-session/rx_01_PONG.bin", &header);
+  g_autoptr(GBytes) payload = shoal_test_load_payload ("probe-session/rx_01_PONG.bin",
+                                                       SHOAL_MESSAGE_PONG, &header);
   g_autoptr(ShoalPong) pong = parse_bytes (g_bytes_get_data (payload, NULL),
                                            g_bytes_get_size (payload));
 
@@ -173,7 +159,7 @@ test_vector_session_pongs (void)
       if (!g_str_has_suffix (name, "_pong.bin"))
         continue;
       relative = g_build_filename ("session-plain", name, NULL);
-      payload = load_payload (relative, &header);
+      payload = shoal_test_load_payload (relative, SHOAL_MESSAGE_PONG, &header);
       pong = parse_bytes (g_bytes_get_data (payload, NULL), g_bytes_get_size (payload));
       /* s04 is the probe's link: its pong came later, uptime 4 s. */
       assert_ultrapeer_a (pong, g_str_has_prefix (name, "s04_") ? 4 : 2);
@@ -187,7 +173,8 @@ static void
 test_build_like_gtkg (void)
 {
   ShoalMessageHeader header;
-  g_autoptr(GBytes) payload = load_payload ("pong_gtkg_up_reply_to_leaf.bin", &header);
+  g_autoptr(GBytes) payload = shoal_test_load_payload ("pong_gtkg_up_reply_to_leaf.bin",
+                                                       SHOAL_MESSAGE_PONG, &header);
   ShoalIpv4Endpoint endpoint = { LOCALHOST, ULTRAPEER_A_PORT };
   ShoalPongUltrapeer ultrapeer = { 2, 255, 50 };
   g_autoptr(ShoalPong) pong = shoal_pong_new (&endpoint, 1, 8);
@@ -418,7 +405,8 @@ static void
 test_malformed_truncated (void)
 {
   ShoalMessageHeader header;
-  g_autoptr(GBytes) payload = load_payload ("pong_gtkg_up_reply_to_leaf.bin", &header);
+  g_autoptr(GBytes) payload = shoal_test_load_payload ("pong_gtkg_up_reply_to_leaf.bin",
+                                                       SHOAL_MESSAGE_PONG, &header);
   const guint8 *data = g_bytes_get_data (payload, NULL);
 
   /* Every cut inside the fixed part: port, address, files, KiB. */
@@ -443,7 +431,8 @@ static void
 test_malformed_extra_bytes (void)
 {
   ShoalMessageHeader header;
-  g_autoptr(GBytes) payload = load_payload ("pong_gtkg_up_reply_to_leaf.bin", &header);
+  g_autoptr(GBytes) payload = shoal_test_load_payload ("pong_gtkg_up_reply_to_leaf.bin",
+                                                       SHOAL_MESSAGE_PONG, &header);
   g_autoptr(GByteArray) junk = g_byte_array_new ();
   g_autoptr(GByteArray) after = g_byte_array_new ();
   g_autoptr(GError) error = NULL;

@@ -28,23 +28,6 @@
 
 /* ---- helpers ---- */
 
-static GBytes *
-load_payload (const char *relative)
-{
-  g_autoptr(GBytes) message = shoal_test_load_vector (relative);
-  g_autoptr(GError) error = NULL;
-  ShoalMessageHeader header;
-  gsize length;
-  const guint8 *data = g_bytes_get_data (message, &length);
-
-  g_assert_true (shoal_message_header_parse (data, length, &header, &error));
-  g_assert_no_error (error);
-  g_assert_cmpuint (header.type, ==, SHOAL_MESSAGE_QUERY_HIT);
-  g_assert_cmpuint (header.payload_length, ==, length - SHOAL_MESSAGE_HEADER_SIZE);
-  return g_bytes_new_from_bytes (message, SHOAL_MESSAGE_HEADER_SIZE,
-                                 length - SHOAL_MESSAGE_HEADER_SIZE);
-}
-
 static void
 assert_writes (const ShoalQueryHit *hit,
                const guint8        *expected,
@@ -200,7 +183,8 @@ sha1_from_base32 (const char *base32,
 static void
 test_vector_obsidian_leaf (void)
 {
-  g_autoptr(GBytes) payload = load_payload ("queryhit_gtkg_leaf_obsidian_to_up.bin");
+  g_autoptr(GBytes) payload = shoal_test_load_payload ("queryhit_gtkg_leaf_obsidian_to_up.bin",
+                                                       SHOAL_MESSAGE_QUERY_HIT, NULL);
   g_autoptr(ShoalQueryHit) hit = parse_vector (payload);
   const ShoalQueryHitRecord *record;
   const ShoalExtensionItem *item;
@@ -225,8 +209,11 @@ test_vector_obsidian_leaf (void)
 static void
 test_vector_obsidian_forwarded (void)
 {
-  g_autoptr(GBytes) original = load_payload ("queryhit_gtkg_leaf_obsidian_to_up.bin");
-  g_autoptr(GBytes) forwarded = load_payload ("queryhit_gtkg_up_forwarded_obsidian_to_leaf.bin");
+  g_autoptr(GBytes) original = shoal_test_load_payload ("queryhit_gtkg_leaf_obsidian_to_up.bin",
+                                                        SHOAL_MESSAGE_QUERY_HIT, NULL);
+  g_autoptr(GBytes) forwarded =
+    shoal_test_load_payload ("queryhit_gtkg_up_forwarded_obsidian_to_leaf.bin",
+                             SHOAL_MESSAGE_QUERY_HIT, NULL);
   g_autoptr(ShoalQueryHit) hit = parse_vector (forwarded);
 
   g_assert_true (g_bytes_equal (original, forwarded));
@@ -238,7 +225,8 @@ test_vector_obsidian_forwarded (void)
 static void
 test_vector_marmalade (void)
 {
-  g_autoptr(GBytes) payload = load_payload ("queryhit_marmalade_via_up_to_probe.bin");
+  g_autoptr(GBytes) payload = shoal_test_load_payload ("queryhit_marmalade_via_up_to_probe.bin",
+                                                       SHOAL_MESSAGE_QUERY_HIT, NULL);
   g_autoptr(ShoalQueryHit) hit = parse_vector (payload);
   const ShoalQueryHitRecord *record;
   const ShoalExtensionItem *urn;
@@ -260,7 +248,8 @@ test_vector_marmalade (void)
 static void
 test_vector_probe_session (void)
 {
-  g_autoptr(GBytes) payload = load_payload ("probe-session/rx_03_QUERYHIT.bin");
+  g_autoptr(GBytes) payload = shoal_test_load_payload ("probe-session/rx_03_QUERYHIT.bin",
+                                                       SHOAL_MESSAGE_QUERY_HIT, NULL);
   g_autoptr(ShoalQueryHit) hit = parse_vector (payload);
 
   g_assert_cmpuint (hit->records->len, ==, 1);
@@ -276,7 +265,8 @@ static void
 test_vector_browse_host (void)
 {
   g_autoptr(GBytes) message = shoal_test_load_vector ("browse-host/browse_rx_00_QUERYHIT.bin");
-  g_autoptr(GBytes) payload = load_payload ("browse-host/browse_rx_00_QUERYHIT.bin");
+  g_autoptr(GBytes) payload = shoal_test_load_payload ("browse-host/browse_rx_00_QUERYHIT.bin",
+                                                       SHOAL_MESSAGE_QUERY_HIT, NULL);
   g_autoptr(ShoalQueryHit) hit = parse_vector (payload);
   ShoalMessageHeader header;
 
@@ -320,7 +310,7 @@ test_vector_session_plain (void)
       if (!g_str_has_suffix (name, "_queryhit.bin"))
         continue;
       relative = g_build_filename ("session-plain", name, NULL);
-      payload = load_payload (relative);
+      payload = shoal_test_load_payload (relative, SHOAL_MESSAGE_QUERY_HIT, NULL);
       hit = parse_vector (payload);
       g_assert_cmpuint (hit->records->len, ==, 1);
       record = g_ptr_array_index (hit->records, 0);
@@ -719,7 +709,8 @@ leaf_b_hit (guint32 speed)
 static void
 test_build_matches_obsidian_vector (void)
 {
-  g_autoptr(GBytes) payload = load_payload ("queryhit_gtkg_leaf_obsidian_to_up.bin");
+  g_autoptr(GBytes) payload = shoal_test_load_payload ("queryhit_gtkg_leaf_obsidian_to_up.bin",
+                                                       SHOAL_MESSAGE_QUERY_HIT, NULL);
   g_autoptr(ShoalQueryHit) hit = leaf_b_hit (16);
   ShoalQueryHitRecord *record;
   ShoalGgep *ggep;
@@ -741,7 +732,8 @@ test_build_matches_obsidian_vector (void)
 static void
 test_build_matches_marmalade_vector (void)
 {
-  g_autoptr(GBytes) payload = load_payload ("queryhit_marmalade_via_up_to_probe.bin");
+  g_autoptr(GBytes) payload = shoal_test_load_payload ("queryhit_marmalade_via_up_to_probe.bin",
+                                                       SHOAL_MESSAGE_QUERY_HIT, NULL);
   g_autoptr(ShoalQueryHit) hit = leaf_b_hit (16);
   ShoalQueryHitRecord *record;
   ShoalGgep *ggep;

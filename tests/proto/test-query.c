@@ -13,23 +13,6 @@
 #define OBSIDIAN_URN "urn:sha1:" OBSIDIAN_SHA1_BASE32
 
 /* The payload of a captured message, checked against its header. */
-static GBytes *
-load_payload (const char *relative)
-{
-  g_autoptr(GBytes) message = shoal_test_load_vector (relative);
-  g_autoptr(GError) error = NULL;
-  ShoalMessageHeader header;
-  gsize length;
-  const guint8 *data = g_bytes_get_data (message, &length);
-
-  g_assert_true (shoal_message_header_parse (data, length, &header, &error));
-  g_assert_no_error (error);
-  g_assert_cmpuint (header.type, ==, SHOAL_MESSAGE_QUERY);
-  g_assert_cmpuint (header.payload_length, ==, length - SHOAL_MESSAGE_HEADER_SIZE);
-  return g_bytes_new_from_bytes (message, SHOAL_MESSAGE_HEADER_SIZE,
-                                 length - SHOAL_MESSAGE_HEADER_SIZE);
-}
-
 static ShoalQuery *
 parse_bytes (GBytes *payload)
 {
@@ -110,7 +93,9 @@ assert_single_ggep (const ShoalQuery *query,
 static void
 test_vector_obsidian_leaf (void)
 {
-  g_autoptr(GBytes) payload = load_payload ("query_gtkg_originated_obsidian_leaf_to_up.bin");
+  g_autoptr(GBytes) payload =
+    shoal_test_load_payload ("query_gtkg_originated_obsidian_leaf_to_up.bin",
+                             SHOAL_MESSAGE_QUERY, NULL);
   g_autoptr(ShoalQuery) query = parse_round_trip (payload);
   g_autoptr(GPtrArray) sha1s = shoal_query_get_sha1s (query);
   const ShoalGgepExtension *pr;
@@ -141,7 +126,9 @@ test_vector_obsidian_leaf (void)
 static void
 test_vector_zebrafish_firewalled (void)
 {
-  g_autoptr(GBytes) payload = load_payload ("query_gtkg_originated_zebrafish_leaf_to_up_FWbit.bin");
+  g_autoptr(GBytes) payload =
+    shoal_test_load_payload ("query_gtkg_originated_zebrafish_leaf_to_up_FWbit.bin",
+                             SHOAL_MESSAGE_QUERY, NULL);
   g_autoptr(ShoalQuery) query = parse_round_trip (payload);
 
   g_assert_cmphex (query->flags, ==, 0xf900);
@@ -155,8 +142,12 @@ test_vector_zebrafish_firewalled (void)
 static void
 test_vector_obsidian_forwarded (void)
 {
-  g_autoptr(GBytes) original = load_payload ("query_gtkg_originated_obsidian_leaf_to_up.bin");
-  g_autoptr(GBytes) forwarded = load_payload ("query_gtkg_up_forwarded_obsidian_to_leaf.bin");
+  g_autoptr(GBytes) original =
+    shoal_test_load_payload ("query_gtkg_originated_obsidian_leaf_to_up.bin",
+                             SHOAL_MESSAGE_QUERY, NULL);
+  g_autoptr(GBytes) forwarded =
+    shoal_test_load_payload ("query_gtkg_up_forwarded_obsidian_to_leaf.bin",
+                             SHOAL_MESSAGE_QUERY, NULL);
   g_autoptr(ShoalQuery) query = parse_round_trip (forwarded);
 
   g_assert_true (g_bytes_equal (original, forwarded));
@@ -170,7 +161,8 @@ test_vector_obsidian_forwarded (void)
 static void
 test_vector_marmalade_swapped_flags (void)
 {
-  g_autoptr(GBytes) payload = load_payload ("query_probe_marmalade.bin");
+  g_autoptr(GBytes) payload = shoal_test_load_payload ("query_probe_marmalade.bin",
+                                                       SHOAL_MESSAGE_QUERY, NULL);
   g_autoptr(ShoalQuery) query = parse_round_trip (payload);
 
   g_assert_cmphex (query->flags, ==, 0x0088);
@@ -186,7 +178,8 @@ test_vector_marmalade_swapped_flags (void)
 static void
 test_vector_probe_session (void)
 {
-  g_autoptr(GBytes) payload = load_payload ("probe-session/tx_02_QUERY.bin");
+  g_autoptr(GBytes) payload = shoal_test_load_payload ("probe-session/tx_02_QUERY.bin",
+                                                       SHOAL_MESSAGE_QUERY, NULL);
   g_autoptr(ShoalQuery) query = parse_round_trip (payload);
 
   g_assert_cmphex (query->flags, ==, 0x8800);
@@ -216,7 +209,7 @@ test_vector_session_plain (void)
       if (!g_str_has_suffix (name, "_query.bin"))
         continue;
       relative = g_build_filename ("session-plain", name, NULL);
-      payload = load_payload (relative);
+      payload = shoal_test_load_payload (relative, SHOAL_MESSAGE_QUERY, NULL);
       query = parse_round_trip (payload);
       g_assert_true (g_str_equal (query->text, "marmalade")
                      || g_str_equal (query->text, "zebrafish")
@@ -379,7 +372,9 @@ test_wants_urns (void)
 static void
 test_build_words_matches_gtkg (void)
 {
-  g_autoptr(GBytes) expected = load_payload ("query_gtkg_originated_obsidian_leaf_to_up.bin");
+  g_autoptr(GBytes) expected =
+    shoal_test_load_payload ("query_gtkg_originated_obsidian_leaf_to_up.bin",
+                             SHOAL_MESSAGE_QUERY, NULL);
   g_autoptr(GError) error = NULL;
   ShoalGgep *ggep = shoal_ggep_new ();
   g_autoptr(ShoalQuery) query = NULL;

@@ -15,20 +15,12 @@ static GBytes *
 load_payload (const char         *name,
               ShoalMessageHeader *header)
 {
-  g_autoptr(GBytes) message = shoal_test_load_vector (name);
-  g_autoptr(GError) error = NULL;
-  gsize length;
-  const guint8 *data = g_bytes_get_data (message, &length);
+  GBytes *payload = shoal_test_load_payload (name, SHOAL_MESSAGE_VENDOR, header);
 
-  g_assert_true (shoal_message_header_parse (data, length, header, &error));
-  g_assert_no_error (error);
-  g_assert_cmphex (header->type, ==, SHOAL_MESSAGE_VENDOR);
   /* Link-local: TTL 1, hops 0. */
   g_assert_cmpuint (header->ttl, ==, 1);
   g_assert_cmpuint (header->hops, ==, 0);
-  g_assert_cmpuint (header->payload_length, ==, length - SHOAL_MESSAGE_HEADER_SIZE);
-  return g_bytes_new_from_bytes (message, SHOAL_MESSAGE_HEADER_SIZE,
-                                 length - SHOAL_MESSAGE_HEADER_SIZE);
+  return payload;
 }
 
 static ShoalVendorMessage *
