@@ -53,6 +53,20 @@ test_read_until (void)
 }
 
 static void
+test_skip_prefix (void)
+{
+  static const guint8 data[] = "URN:sha1:X";
+  ShoalByteReader reader;
+
+  shoal_byte_reader_init (&reader, data, sizeof data - 1);
+  g_assert_false (shoal_byte_reader_skip_prefix (&reader, "urn:bitprint:"));
+  g_assert_cmpuint (reader.offset, ==, 0);
+  g_assert_true (shoal_byte_reader_skip_prefix (&reader, "urn:SHA1:"));
+  g_assert_cmpuint (shoal_byte_reader_remaining (&reader), ==, 1);
+  g_assert_false (shoal_byte_reader_skip_prefix (&reader, "XY"));
+}
+
+static void
 test_append (void)
 {
   g_autoptr(GByteArray) out = g_byte_array_new ();
@@ -112,6 +126,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/bytes/integers", test_integers);
   g_test_add_func ("/bytes/read-until", test_read_until);
+  g_test_add_func ("/bytes/skip-prefix", test_skip_prefix);
   g_test_add_func ("/bytes/append", test_append);
   g_test_add_func ("/bytes/ipv4", test_ipv4);
   return g_test_run ();

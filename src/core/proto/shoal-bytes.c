@@ -124,6 +124,20 @@ shoal_byte_reader_read_be32 (ShoalByteReader *reader,
 }
 
 gboolean
+shoal_byte_reader_skip_prefix (ShoalByteReader *reader,
+                               const char      *prefix)
+{
+  gsize length = strlen (prefix);
+
+  if (length > shoal_byte_reader_remaining (reader) ||
+      g_ascii_strncasecmp ((const char *) shoal_byte_reader_current (reader),
+                           prefix, length) != 0)
+    return FALSE;
+  reader->offset += length;
+  return TRUE;
+}
+
+gboolean
 shoal_byte_reader_read_until (ShoalByteReader *reader,
                               guint8           delimiter,
                               const guint8   **bytes,

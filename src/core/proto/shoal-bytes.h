@@ -41,6 +41,10 @@ gboolean      shoal_byte_reader_read_be32   (ShoalByteReader *reader,
 gboolean      shoal_byte_reader_read_bytes  (ShoalByteReader *reader,
                                              gsize            count,
                                              const guint8   **bytes);
+/* Consumes @prefix when the input starts with it, comparing ASCII letters
+ * in any case ("URN:SHA1:", "Magnet:?"); otherwise leaves the reader. */
+gboolean      shoal_byte_reader_skip_prefix (ShoalByteReader *reader,
+                                             const char      *prefix);
 /* Borrows the bytes up to (not including) the next @delimiter and consumes
  * the delimiter too. FALSE, reader unmoved, when no delimiter remains. */
 gboolean      shoal_byte_reader_read_until  (ShoalByteReader *reader,

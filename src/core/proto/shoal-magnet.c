@@ -117,22 +117,6 @@ shoal_magnet_get_param (const ShoalMagnet *magnet,
   return NULL;
 }
 
-/* Consumes @prefix (ASCII, any case) when the input starts with it. */
-static gboolean
-skip_prefix (ShoalByteReader *reader,
-             const char      *prefix)
-{
-  ShoalByteReader probe = *reader;
-  gsize length = strlen (prefix);
-  const guint8 *bytes;
-
-  if (!shoal_byte_reader_read_bytes (&probe, length, &bytes)
-      || g_ascii_strncasecmp ((const char *) bytes, prefix, length) != 0)
-    return FALSE;
-  *reader = probe;
-  return TRUE;
-}
-
 static gboolean
 read_escape (ShoalByteReader *reader,
              guint8          *value)
@@ -407,7 +391,7 @@ shoal_magnet_parse (const char *text,
       return NULL;
     }
   shoal_byte_reader_init (&reader, (const guint8 *) text, length);
-  if (!skip_prefix (&reader, MAGNET_PREFIX))
+  if (!shoal_byte_reader_skip_prefix (&reader, MAGNET_PREFIX))
     {
       g_set_error (error, SHOAL_PROTO_ERROR, SHOAL_PROTO_ERROR_MALFORMED,
                    "not a magnet URI: does not start with \"" MAGNET_PREFIX "\"");

@@ -12,22 +12,6 @@
 #define BITPRINT_PREFIX "urn:bitprint:"
 #define BITPRINT_SEPARATOR '.'
 
-/* Consumes @prefix (ASCII, any case) when the input starts with it. */
-static gboolean
-skip_prefix (ShoalByteReader *reader,
-             const char      *prefix)
-{
-  ShoalByteReader probe = *reader;
-  gsize length = strlen (prefix);
-  const guint8 *bytes;
-
-  if (!shoal_byte_reader_read_bytes (&probe, length, &bytes)
-      || g_ascii_strncasecmp ((const char *) bytes, prefix, length) != 0)
-    return FALSE;
-  *reader = probe;
-  return TRUE;
-}
-
 static gboolean
 decode_part (const guint8 *text,
              gsize         text_length,
@@ -110,9 +94,9 @@ shoal_urn_parse_sha1 (const char *text,
   ShoalByteReader reader;
 
   shoal_byte_reader_init (&reader, (const guint8 *) text, length);
-  if (skip_prefix (&reader, SHA1_PREFIX))
+  if (shoal_byte_reader_skip_prefix (&reader, SHA1_PREFIX))
     return parse_sha1_urn (&reader, sha1, error);
-  if (skip_prefix (&reader, BITPRINT_PREFIX))
+  if (shoal_byte_reader_skip_prefix (&reader, BITPRINT_PREFIX))
     return parse_bitprint_urn (&reader, sha1, error);
   g_set_error (error, SHOAL_PROTO_ERROR, SHOAL_PROTO_ERROR_MALFORMED,
                "URN does not start with " SHA1_PREFIX " or " BITPRINT_PREFIX);
@@ -134,5 +118,5 @@ shoal_urn_is_urn (const char *text,
   ShoalByteReader reader;
 
   shoal_byte_reader_init (&reader, (const guint8 *) text, length);
-  return skip_prefix (&reader, URN_PREFIX);
+  return shoal_byte_reader_skip_prefix (&reader, URN_PREFIX);
 }
