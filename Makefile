@@ -13,9 +13,9 @@ MESON_OPTIONS = -Db_sanitize=address,undefined -Db_lundef=false -Dfuzzing=true
 # Debian 12 package names: the compiler is clang because the fuzz targets
 # need libFuzzer, and one compiler keeps one build directory.
 DEB_PACKAGES = meson ninja-build pkg-config clang libclang-rt-14-dev \
-               libglib2.0-dev libjson-glib-dev zlib1g-dev
+               libglib2.0-dev libjson-glib-dev zlib1g-dev libsqlite3-dev nettle-dev
 
-.PHONY: all run test deps configure build clean
+.PHONY: all run test bench deps configure build clean
 
 all: build
 
@@ -35,6 +35,12 @@ run: build
 
 test: build
 	meson test -C $(BUILDDIR) --print-errorlogs
+
+# Figures, not a test: an optimised build without sanitizers.
+bench: deps
+	@[ -f build-release/build.ninja ] || meson setup build-release --buildtype=release
+	meson compile -C build-release bench/library
+	build-release/bench/library
 
 build: configure
 	meson compile -C $(BUILDDIR)
@@ -65,4 +71,4 @@ deps:
 	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing
 
 clean:
-	rm -rf $(BUILDDIR)
+	rm -rf $(BUILDDIR) build-release
