@@ -37,7 +37,7 @@ GQuark shoal_library_error_quark (void);
 
 /* The schema version this code creates and understands (PRAGMA
  * user_version); a database with a higher one is refused as CORRUPT. */
-#define SHOAL_LIBRARY_DB_SCHEMA_VERSION 2
+#define SHOAL_LIBRARY_DB_SCHEMA_VERSION 3
 
 /* How long a connection waits for another one's write lock before it
  * gives up with SQLITE_BUSY: the worker's write transactions are short
@@ -200,9 +200,10 @@ gboolean          shoal_library_db_foreach_file    (ShoalLibraryDb         *db,
  * digits; everything else, FTS5 syntax included, only separates them, so
  * no text can cause an error, and text without a word finds nothing. More
  * than SHOAL_LIBRARY_DB_MAX_QUERY_WORDS words is INVALID. Pending files
- * match too. At most @max_results ShoalLibraryFile*, best first (bm25, a
- * word in the name above one in a folder); a query matching thousands of
- * files ranks only the first thousand or @max_results, whichever is more. */
+ * match too. At most @max_results ShoalLibraryFile*: first the files
+ * whose own name holds every word, then those matched through their
+ * folders, each group by index. No bm25: its IDF counts every match of
+ * every prefix, which is what made lookups slow over a million names. */
 GPtrArray        *shoal_library_db_search          (ShoalLibraryDb     *db,
                                                     const char         *text,
                                                     guint               max_results,

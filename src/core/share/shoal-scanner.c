@@ -369,7 +369,11 @@ open_folder (ScanWalk   *walk,
                    "folder is more than %u levels deep", walk->options->max_depth);
       return -1;
     }
-  fd = target != NULL ? open (target, flags) : openat (parent_fd, name, flags);
+  /* A linked folder is opened by its resolved target, an absolute path
+   * for which openat() ignores @parent_fd; any other by its name below
+   * its parent. */
+  g_assert (target == NULL || g_path_is_absolute (target));
+  fd = openat (parent_fd, target != NULL ? target : name, flags);
   if (fd < 0)
     {
       /* ENOENT, ENOTDIR, ELOOP: replaced since we looked; the next scan
