@@ -1,8 +1,13 @@
 /* library-test-util.c — driving a ShoalLibrary from a test. */
+#define _GNU_SOURCE  /* nftw() */
 #include "library-test-util.h"
 
+#include <ftw.h>
 #include <glib/gstdio.h>
+#include <linux/capability.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 static gboolean
 on_timeout (gpointer data)
@@ -133,25 +138,33 @@ library_test_sha1_of (const char *contents,
   g_checksum_get_digest (checksum, sha1, &digest_length);
 }
 
+static int
+remove_entry (const char        *path,
+              const struct stat *st,
+              int                type,
+              struct FTW        *ftw)
+{
+  return type == FTW_DP ? rmdir (path) : unlink (path);
+}
+
 void
 library_test_remove_tree (const char *path)
 {
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
+  g_assert_cmpint (nftw (path, remove_entry, 32, FTW_DEPTH | FTW_PHYS), ==, 0);
+}
 
-  if (dir == NULL)
-    {
-      g_unlink (path);
-      return;
-    }
-  while ((name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
+void
+library_test_set_file_read_override (gboolean enabled)
+{
+  struct __user_cap_header_struct header = { _LINUX_CAPABILITY_VERSION_3, 0 };
+  struct __user_cap_data_struct caps[_LINUX_CAPABILITY_U32S_3];
+  const guint32 mask = CAP_TO_MASK (CAP_DAC_OVERRIDE) | CAP_TO_MASK (CAP_DAC_READ_SEARCH);
 
-      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-        library_test_remove_tree (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
+  G_STATIC_ASSERT (CAP_DAC_OVERRIDE < 32 && CAP_DAC_READ_SEARCH < 32);
+  g_assert_cmpint (syscall (SYS_capget, &header, caps), ==, 0);
+  if (enabled)
+    caps[0].effective |= caps[0].permitted & mask;
+  else
+    caps[0].effective &= ~mask;
+  g_assert_cmpint (syscall (SYS_capset, &header, caps), ==, 0);
 }

@@ -32,7 +32,12 @@ void       library_test_write_file  (const char *root,
 void       library_test_sha1_of     (const char *contents,
                                      gsize       length,
                                      guint8      sha1[SHOAL_SHARE_SHA1_SIZE]);
-/* rm -rf @path. */
+/* rm -rf @path, without following links. */
 void       library_test_remove_tree (const char *path);
+/* Root reads any file through CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH.
+ * Taking them out of this thread's effective set (keeping them permitted,
+ * to take back) makes mode 000 unreadable for a root test as for anyone;
+ * for an ordinary user this changes nothing. */
+void       library_test_set_file_read_override (gboolean enabled);
 
 G_END_DECLS

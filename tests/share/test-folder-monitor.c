@@ -1,12 +1,12 @@
 /* test-folder-monitor.c — real files changed under a watched tree, a real
  * main loop, and the folders the monitor names for a rescan. */
-#define _GNU_SOURCE  /* nftw(), unshare() */
+#define _GNU_SOURCE  /* unshare() */
 
+#include "library-test-util.h"
 #include "shoal-folder-monitor.h"
 #include "shoal-library-db.h"
 
 #include <fcntl.h>
-#include <ftw.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
@@ -33,25 +33,6 @@ typedef struct
   ShoalFolderMonitor *monitor;
   GPtrArray          *signals;  /* of GStrv, one per emission, in order */
 } Fixture;
-
-/* Helpers ---------------------------------------------------------------- */
-
-static int
-remove_entry (const char        *path,
-              const struct stat *st,
-              int                type,
-              struct FTW        *ftw)
-{
-  if (type == FTW_DP)
-    return rmdir (path);
-  return unlink (path);
-}
-
-static void
-remove_tree (const char *path)
-{
-  g_assert_cmpint (nftw (path, remove_entry, 32, FTW_DEPTH | FTW_PHYS), ==, 0);
-}
 
 static char *
 path_in (const Fixture *fixture,
@@ -111,7 +92,7 @@ fixture_tear_down (Fixture       *fixture,
 {
   g_clear_object (&fixture->monitor);
   g_ptr_array_unref (fixture->signals);
-  remove_tree (fixture->root);
+  library_test_remove_tree (fixture->root);
   g_free (fixture->root);
 }
 
@@ -519,7 +500,7 @@ test_remove_folder (Fixture       *fixture,
   start_monitor (fixture);
   g_assert_cmpuint (shoal_folder_monitor_get_watch_count (fixture->monitor), ==, 6);
 
-  remove_tree (gone);
+  library_test_remove_tree (gone);
   /* Changes seen inside gone/ and below are covered by the root. */
   assert_next_signal (fixture, "");
   assert_watch_count (fixture, 3);

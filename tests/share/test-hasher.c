@@ -1,5 +1,6 @@
 /* test-hasher.c — ShoalHasher: digests, batched delivery on the owner's
  * context, progress, removal, cancellation and a dispose that never hangs. */
+#include "library-test-util.h"
 #include "shoal-hasher.h"
 #include "shoal-library-db.h"
 
@@ -31,30 +32,6 @@ typedef struct
   guint        busy_true_count;
   guint        busy_false_count;
 } Fixture;
-
-/* Files ------------------------------------------------------------------- */
-
-static void
-remove_tree (const char *path)
-{
-  GStatBuf st;
-
-  g_assert_cmpint (g_lstat (path, &st), ==, 0);
-  if (S_ISDIR (st.st_mode))
-    {
-      g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-      const char *name;
-
-      g_assert_nonnull (dir);
-      while ((name = g_dir_read_name (dir)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-
-          remove_tree (child);
-        }
-    }
-  g_assert_cmpint (g_remove (path), ==, 0);
-}
 
 static guint8 *
 make_pattern (gsize   length,
@@ -223,7 +200,7 @@ fixture_init_state (Fixture *fixture)
 static void
 fixture_clear_state (Fixture *fixture)
 {
-  remove_tree (fixture->dir);
+  library_test_remove_tree (fixture->dir);
   g_free (fixture->dir);
   g_hash_table_unref (fixture->results);
   g_hash_table_unref (fixture->failures);

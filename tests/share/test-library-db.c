@@ -1,5 +1,6 @@
 /* test-library-db.c — the library's SQLite store: schema, migrations, roots,
  * files and hashes, keyword search and its hostile inputs, WAL readers. */
+#include "library-test-util.h"
 #include "shoal-library-db.h"
 
 #include <glib/gstdio.h>
@@ -19,27 +20,6 @@ typedef struct
   gint64          root_id;
   guint64         next_inode;
 } Fixture;
-
-/* Helpers ------------------------------------------------------------- */
-
-static void
-remove_tree (const char *path)
-{
-  GDir *dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  if (dir != NULL)
-    {
-      while ((name = g_dir_read_name (dir)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-
-          remove_tree (child);
-        }
-      g_dir_close (dir);
-    }
-  g_assert_cmpint (g_remove (path), ==, 0);
-}
 
 static char *
 make_folder (const char *parent,
@@ -86,7 +66,7 @@ fixture_tear_down (Fixture       *fixture,
                    gconstpointer  data)
 {
   g_clear_pointer (&fixture->db, shoal_library_db_close);
-  remove_tree (fixture->dir);
+  library_test_remove_tree (fixture->dir);
   g_free (fixture->dir);
   g_free (fixture->db_path);
   g_free (fixture->root_path);

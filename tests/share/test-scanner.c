@@ -1,19 +1,17 @@
 /* test-scanner.c — walking real folder trees: names, links, rules,
  * unreadable folders and change detection against what the index knows. */
-#define _GNU_SOURCE  /* nftw() */
+#define _GNU_SOURCE  /* utimensat() with AT_FDCWD */
 
+#include "library-test-util.h"
 #include "shoal-library-db.h"
 #include "shoal-scanner.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
-#include <linux/capability.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 /* Large enough that a per-file cost shows, small enough for CI. */
@@ -30,23 +28,6 @@ make_temp_dir (void)
 
   g_assert_no_error (error);
   return path;
-}
-
-static int
-remove_entry (const char        *path,
-              const struct stat *st,
-              int                type,
-              struct FTW        *ftw)
-{
-  if (type == FTW_DP)
-    return rmdir (path);
-  return unlink (path);
-}
-
-static void
-remove_tree (const char *path)
-{
-  g_assert_cmpint (nftw (path, remove_entry, 32, FTW_DEPTH | FTW_PHYS), ==, 0);
 }
 
 static char *
@@ -101,25 +82,6 @@ set_mtime (const char *root,
   };
 
   g_assert_cmpint (utimensat (AT_FDCWD, path, times, 0), ==, 0);
-}
-
-/* Root in a test process has CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH,
- * which read any folder whatever its mode. Dropping them from the
- * effective set (keeping them permitted, to take back) makes mode 000 mean
- * unreadable for us as for anyone. A no-op for an ordinary user. */
-static void
-set_dac_capabilities (gboolean enabled)
-{
-  struct __user_cap_header_struct header = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
-  struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
-  guint32 bits = (1u << CAP_DAC_OVERRIDE) | (1u << CAP_DAC_READ_SEARCH);
-
-  g_assert_cmpint (syscall (SYS_capget, &header, data), ==, 0);
-  if (enabled)
-    data[0].effective |= bits & data[0].permitted;
-  else
-    data[0].effective &= ~bits;
-  g_assert_cmpint (syscall (SYS_capset, &header, data), ==, 0);
 }
 
 static ShoalScanResult *
@@ -285,7 +247,7 @@ test_unicode_names (void)
   g_assert_cmpuint (entry->stat.inode, !=, 0);
   g_assert_cmpint (entry->stat.mtime_usec, >, 0);
 
-  remove_tree (root);
+  library_test_remove_tree (root);
 }
 
 static void
@@ -339,7 +301,7 @@ test_deep_nesting (void)
   g_assert_nonnull (find_problem (shallower, "1/2/3/4"));
   g_assert_null (find_problem (shallower, "1/2/3/4/5"));
 
-  remove_tree (root);
+  library_test_remove_tree (root);
 }
 
 static void
@@ -368,7 +330,7 @@ test_symlink_loops (void)
   problem = find_problem (result, "a/b/up");
   g_assert_nonnull (strstr (problem->error->message, "loop"));
 
-  remove_tree (root);
+  library_test_remove_tree (root);
 }
 
 static void
@@ -415,8 +377,8 @@ test_links_escaping_root (void)
   assert_removed (after, "was-real.txt");
   assert_added (after, "");
 
-  remove_tree (root);
-  remove_tree (outside);
+  library_test_remove_tree (root);
+  library_test_remove_tree (outside);
 }
 
 static void
@@ -463,8 +425,8 @@ test_links_inside_root (void)
   assert_removed (again, "");
   g_assert_cmpuint (again->unchanged_count, ==, 5);
 
-  remove_tree (root);
-  remove_tree (elsewhere);
+  library_test_remove_tree (root);
+  library_test_remove_tree (elsewhere);
 }
 
 static void
@@ -489,7 +451,7 @@ test_hidden_names (void)
   assert_added (shown, ".hdir/a.mp3,.hidden.mp3,v/.x,v/seen.mp3");
   g_assert_cmpuint (shown->excluded_count, ==, 0);
 
-  remove_tree (root);
+  library_test_remove_tree (root);
 }
 
 static void
@@ -546,7 +508,7 @@ test_default_ignore_patterns (void)
   assert_added (result, "keep.mp3,party/temp.mp3");
   g_assert_cmpuint (result->excluded_count, ==, G_N_ELEMENTS (names) - 1 + 2);
 
-  remove_tree (root);
+  library_test_remove_tree (root);
 }
 
 static void
@@ -574,7 +536,7 @@ test_custom_patterns (void)
   assert_added (result, "b.part,public/song.mp3");
   g_assert_cmpuint (result->excluded_count, ==, 4);
 
-  remove_tree (root);
+  library_test_remove_tree (root);
 }
 
 static void
@@ -599,7 +561,7 @@ test_unreadable_folders (void)
   g_assert_cmpuint (g_hash_table_size (known), ==, 3);
 
   g_assert_cmpint (chmod (locked, 0), ==, 0);
-  set_dac_capabilities (FALSE);
+  library_test_set_file_read_override (FALSE);
 
   /* Files below a folder we cannot read are kept, not removed. */
   result = scan (root, NULL, known, NULL);
@@ -618,10 +580,10 @@ test_unreadable_folders (void)
   g_assert_error (error, SHOAL_LIBRARY_ERROR, SHOAL_LIBRARY_ERROR_IO);
   g_assert_null (failed);
 
-  set_dac_capabilities (TRUE);
+  library_test_set_file_read_override (TRUE);
   g_assert_cmpint (chmod (root, 0700), ==, 0);
   g_assert_cmpint (chmod (locked, 0700), ==, 0);
-  remove_tree (root);
+  library_test_remove_tree (root);
 }
 
 static void
@@ -653,7 +615,7 @@ test_bad_roots (void)
       g_assert_null (result);
     }
 
-  remove_tree (root);
+  library_test_remove_tree (root);
 }
 
 static void
@@ -682,7 +644,7 @@ test_non_utf8_names (void)
       g_assert_true (g_utf8_validate (problem->relpath, -1, NULL));
     }
 
-  remove_tree (root);
+  library_test_remove_tree (root);
 }
 
 static void
@@ -765,7 +727,7 @@ test_change_detection (void)
   assert_added (fourth, "");
   assert_changed (fourth, "");
 
-  remove_tree (root);
+  library_test_remove_tree (root);
 }
 
 static void
@@ -834,7 +796,7 @@ test_subdir_rescans (void)
   assert_added (through_link, "shortcut/w.mp3");
   assert_problems (through_link, "");
 
-  remove_tree (root);
+  library_test_remove_tree (root);
 }
 
 static void
@@ -852,7 +814,7 @@ test_cancellation (void)
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_assert_null (result);
 
-  remove_tree (root);
+  library_test_remove_tree (root);
 }
 
 static void
@@ -952,7 +914,7 @@ test_large_tree (void)
 
   assert_cancelled_midway (root);
 
-  remove_tree (root);
+  library_test_remove_tree (root);
 }
 
 int

@@ -1,17 +1,16 @@
 /* test-sha1.c — shoal_sha1_file against known digests, GChecksum, bad files
  * and cancellation. */
+#include "library-test-util.h"
 #include "shoal-library-db.h"
 #include "shoal-sha1.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <glib/gstdio.h>
-#include <linux/capability.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #ifndef TMPFS_MAGIC
@@ -34,32 +33,10 @@ fixture_set_up (Fixture       *fixture,
 }
 
 static void
-remove_tree (const char *path)
-{
-  GStatBuf st;
-
-  g_assert_cmpint (g_lstat (path, &st), ==, 0);
-  if (S_ISDIR (st.st_mode))
-    {
-      g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-      const char *name;
-
-      g_assert_nonnull (dir);
-      while ((name = g_dir_read_name (dir)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-
-          remove_tree (child);
-        }
-    }
-  g_assert_cmpint (g_remove (path), ==, 0);
-}
-
-static void
 fixture_tear_down (Fixture       *fixture,
                    gconstpointer  data)
 {
-  remove_tree (fixture->dir);
+  library_test_remove_tree (fixture->dir);
   g_free (fixture->dir);
 }
 
@@ -324,25 +301,6 @@ test_fifo_refused_without_blocking (Fixture       *fixture,
   assert_error_names_path (error, path);
 }
 
-/* Root reads anything through CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH:
- * take them out of this thread's effective set (keeping them permitted,
- * so they can come back) to make a mode 000 file really unreadable. */
-static void
-set_dac_capabilities_effective (gboolean effective)
-{
-  struct __user_cap_header_struct header = { _LINUX_CAPABILITY_VERSION_3, 0 };
-  struct __user_cap_data_struct caps[_LINUX_CAPABILITY_U32S_3];
-  const guint32 mask = CAP_TO_MASK (CAP_DAC_OVERRIDE) | CAP_TO_MASK (CAP_DAC_READ_SEARCH);
-
-  G_STATIC_ASSERT (CAP_DAC_OVERRIDE < 32 && CAP_DAC_READ_SEARCH < 32);
-  g_assert_cmpint (syscall (SYS_capget, &header, caps), ==, 0);
-  if (effective)
-    caps[0].effective |= caps[0].permitted & mask;
-  else
-    caps[0].effective &= ~mask;
-  g_assert_cmpint (syscall (SYS_capset, &header, caps), ==, 0);
-}
-
 static void
 test_unreadable_file (Fixture       *fixture,
                       gconstpointer  data)
@@ -354,10 +312,10 @@ test_unreadable_file (Fixture       *fixture,
   int probe;
 
   g_assert_cmpint (g_chmod (path, 0), ==, 0);
-  set_dac_capabilities_effective (FALSE);
+  library_test_set_file_read_override (FALSE);
   probe = open (path, O_RDONLY);
   hashed = shoal_sha1_file (path, sha1, NULL, NULL, NULL, NULL, &error);
-  set_dac_capabilities_effective (TRUE);
+  library_test_set_file_read_override (TRUE);
 
   g_assert_cmpint (probe, ==, -1);  /* the setup really locks us out */
   g_assert_false (hashed);
