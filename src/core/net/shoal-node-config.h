@@ -1,0 +1,54 @@
+/* shoal-node-config.h — every setting of the overlay in one place, with its
+ * default: what the daemon's options and (later) the preferences set. */
+#pragma once
+
+#include <glib.h>
+
+#include "shoal-ipv4.h"
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  SHOAL_ROLE_MODE_AUTO,       /* leaf, promoted when capable (a later issue) */
+  SHOAL_ROLE_MODE_LEAF,
+  SHOAL_ROLE_MODE_ULTRAPEER,
+} ShoalRoleMode;
+
+/* gtk-gnutella's defaults scaled to a small servent: a leaf keeps a few
+ * ultrapeers (GTKG max_ultrapeers = 4, the dynamic-query spec ~3); an
+ * ultrapeer keeps a few dozen peers and a few hundred leaves. */
+#define SHOAL_DEFAULT_PORT 6346
+#define SHOAL_DEFAULT_LEAF_ULTRAPEER_SLOTS 3
+#define SHOAL_DEFAULT_ULTRAPEER_PEER_SLOTS 32
+#define SHOAL_DEFAULT_ULTRAPEER_LEAF_SLOTS 300
+/* Outgoing connection attempts under way at once. */
+#define SHOAL_DEFAULT_MAX_DIALS 4
+
+typedef struct
+{
+  char          *listen_address;   /* NULL: every address, IPv4 and IPv6 */
+  guint16        port;             /* 0: pick one */
+  char          *data_dir;         /* hosts.db lives here */
+  ShoalRoleMode  role_mode;
+  GPtrArray     *anchors;          /* "host:port" texts, resolved when dialled first */
+  gboolean       allow_private;    /* LAN and loopback tests */
+  gboolean       default_bootstrap;
+  guint          leaf_ultrapeer_slots;
+  guint          ultrapeer_peer_slots;
+  guint          ultrapeer_leaf_slots;
+  guint          max_dials;
+} ShoalNodeConfig;
+
+ShoalNodeConfig *shoal_node_config_new_default (void);
+ShoalNodeConfig *shoal_node_config_copy        (const ShoalNodeConfig *config);
+void             shoal_node_config_free        (ShoalNodeConfig *config);
+/* "host:port" (a name or an IPv4 address, a port 1–65535); FALSE with a
+ * clear error on anything else. */
+gboolean         shoal_node_config_add_anchor  (ShoalNodeConfig *config,
+                                                const char      *text,
+                                                GError         **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ShoalNodeConfig, shoal_node_config_free)
+
+G_END_DECLS
