@@ -1,0 +1,1024 @@
+/* shoal-node-manager.c — keeps this node inside the network. */
+#include "shoal-node-manager.h"
+
+#include "shoal-bytes.h"
+#include "shoal-gnutella-handshake.h"
+#include "shoal-link.h"
+#include "shoal-listener.h"
+#include "shoal-message.h"
+#include "shoal-pong-cache.h"
+
+#include <string.h>
+
+/* Pongs we answer a discovery ping with also pack this many hosts in GGEP
+ * IPP when the ping asked with SCP: 120 bytes, well inside a pong's GGEP. */
+#define IPP_HOSTS 20
+/* Below this many known hosts a new outgoing link asks for more with a
+ * TTL 4 ping carrying SCP; above it a TTL 1 ping is enough. */
+#define FEW_HOSTS 20
+#define DISCOVERY_TTL 4
+/* While the host cache is short, a random peer is asked for hosts this
+ * often (gtk-gnutella pings part of its neighbours to refresh its cache). */
+#define DISCOVERY_INTERVAL_USEC (5 * G_USEC_PER_SEC)
+/* Highest TTL we give our pongs (gtk-gnutella's max_ttl). */
+#define MAX_PONG_TTL 4
+/* While no link is up, anchors are dialled again after this delay, which
+ * doubles after each fruitless round up to the cap; a link resets it. */
+#define ANCHOR_RETRY_MIN_USEC (5 * G_USEC_PER_SEC)
+#define ANCHOR_RETRY_MAX_USEC (300 * G_USEC_PER_SEC)
+/* Our version byte in GGEP "VC", and the QRP version in "UP". */
+#define VENDOR_VERSION 0x01
+#define UP_QRP_VERSION 0x02
+
+typedef struct
+{
+  ShoalNodeManager  *manager;     /* borrowed: peers die with it */
+  guint64            id;
+  ShoalLink         *link;
+  ShoalIpv4Endpoint  remote;
+  ShoalIpv4Endpoint  listen;
+  ShoalGuid          guid;
+  gboolean           has_guid;
+  ShoalPeerRole      role;
+  gboolean           outgoing;
+  char              *user_agent;
+} Peer;
+
+struct _ShoalNodeManager
+{
+  GObject               parent_instance;
+
+  ShoalNodeConfig      *config;
+  ShoalGuid             guid;
+  ShoalPeerRole         role;
+  gint64                started_usec;
+  ShoalIpv4Endpoint     advertised;     /* our address as peers see it */
+  guint32               shared_files;
+  guint32               shared_kbytes;
+
+  ShoalListener        *listener;
+  ShoalHostCache       *hosts;
+  ShoalPongCache       *pongs;
+  ShoalHandshakePolicy  policy;
+  GCancellable         *cancellable;
+  guint                 tick;
+
+  GHashTable           *peers;          /* id → Peer* */
+  guint64               next_peer_id;
+  GHashTable           *dialing;        /* endpoint keys being dialled */
+  guint                 dials_in_flight;
+  GQueue                anchors;        /* "host:port" still to dial this round */
+  gint64                anchors_queued_usec;
+  gint64                anchor_retry_usec;
+  gint64                last_discovery_usec;
+};
+
+enum
+{
+  PROP_0,
+  PROP_LINK_COUNT,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+G_DEFINE_FINAL_TYPE (ShoalNodeManager, shoal_node_manager, G_TYPE_OBJECT)
+
+/* Helpers ------------------------------------------------------------------ */
+
+static ShoalNodeState policy_get_state (gpointer user_data);
+
+void
+shoal_peer_info_free (ShoalPeerInfo *info)
+{
+  if (info == NULL)
+    return;
+  g_free (info->user_agent);
+  g_free (info);
+}
+
+static gint64 *
+endpoint_key (const ShoalIpv4Endpoint *endpoint)
+{
+  gint64 *key = g_new (gint64, 1);
+
+  *key = ((gint64) endpoint->address << 16) | endpoint->port;
+  return key;
+}
+
+static gboolean
+endpoint_is_set (const ShoalIpv4Endpoint *endpoint)
+{
+  return endpoint->address != 0 && endpoint->port != 0;
+}
+
+static gboolean
+same_endpoint (const ShoalIpv4Endpoint *a,
+               const ShoalIpv4Endpoint *b)
+{
+  return a->address == b->address && a->port == b->port;
+}
+
+static void
+peer_free (gpointer pointer)
+{
+  Peer *peer = pointer;
+
+  if (peer->link != NULL)
+    g_signal_handlers_disconnect_by_data (peer->link, peer);
+  g_clear_object (&peer->link);
+  g_free (peer->user_agent);
+  g_free (peer);
+}
+
+static guint
+count_peers (ShoalNodeManager *self,
+             ShoalPeerRole     role)
+{
+  GHashTableIter iter;
+  gpointer value;
+  guint count = 0;
+
+  g_hash_table_iter_init (&iter, self->peers);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    count += ((Peer *) value)->role == role;
+  return count;
+}
+
+static gboolean
+is_connected_to (ShoalNodeManager        *self,
+                 const ShoalIpv4Endpoint *endpoint,
+                 const ShoalGuid         *guid)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, self->peers);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      Peer *peer = value;
+
+      if (endpoint != NULL &&
+          (same_endpoint (&peer->remote, endpoint) || same_endpoint (&peer->listen, endpoint)))
+        return TRUE;
+      if (guid != NULL && peer->has_guid && shoal_guid_equal (&peer->guid, guid))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* Sending ------------------------------------------------------------------- */
+
+static void
+send_payload (Peer              *peer,
+              const ShoalGuid   *guid,
+              ShoalMessageType   type,
+              guint8             ttl,
+              guint8             hops,
+              GBytes            *payload,
+              ShoalLinkPriority  priority)
+{
+  g_autoptr(GByteArray) message = g_byte_array_new ();
+  g_autoptr(GBytes) bytes = NULL;
+  ShoalMessageHeader header = { .guid = *guid, .type = type, .ttl = ttl, .hops = hops };
+
+  header.payload_length = (guint32) g_bytes_get_size (payload);
+  shoal_message_header_append (&header, message);
+  shoal_bytes_append (message, g_bytes_get_data (payload, NULL), g_bytes_get_size (payload));
+  bytes = g_byte_array_free_to_bytes (g_steal_pointer (&message));
+  shoal_link_send_bytes (peer->link, bytes, priority);
+}
+
+static void
+send_ping (Peer   *peer,
+           guint8  ttl)
+{
+  g_autoptr(ShoalPing) ping = shoal_ping_new ();
+  g_autoptr(GByteArray) payload = g_byte_array_new ();
+  g_autoptr(GBytes) bytes = NULL;
+  ShoalGuid guid;
+
+  /* A discovery ping asks for packed hosts too. */
+  if (ttl > 1)
+    shoal_ping_add_scp (ping, 0);
+  if (!shoal_ping_write (ping, payload, NULL))
+    return;
+  shoal_guid_init_modern (&guid);
+  bytes = g_byte_array_free_to_bytes (g_steal_pointer (&payload));
+  send_payload (peer, &guid, SHOAL_MESSAGE_PING, ttl, 0, bytes, SHOAL_LINK_PRIORITY_CONTROL);
+}
+
+/* Our own pong: where we listen, what we share, who we are; packed hosts
+ * when the ping asked for them. */
+static GBytes *
+build_own_pong (ShoalNodeManager *self,
+                gboolean          with_hosts)
+{
+  g_autoptr(ShoalPong) pong = shoal_pong_new (&self->advertised, self->shared_files,
+                                              self->shared_kbytes);
+  g_autoptr(GByteArray) payload = g_byte_array_new ();
+
+  shoal_pong_add_vendor (pong, SHOAL_VENDOR_CODE ('S', 'H', 'O', 'L'), VENDOR_VERSION);
+  if (self->role == SHOAL_PEER_ROLE_ULTRAPEER)
+    {
+      guint leaves = count_peers (self, SHOAL_PEER_ROLE_LEAF);
+      guint ultrapeers = count_peers (self, SHOAL_PEER_ROLE_ULTRAPEER);
+      ShoalPongUltrapeer up = {
+        UP_QRP_VERSION,
+        (guint8) MIN (G_MAXUINT8, self->config->ultrapeer_leaf_slots - MIN (leaves, self->config->ultrapeer_leaf_slots)),
+        (guint8) MIN (G_MAXUINT8, self->config->ultrapeer_peer_slots - MIN (ultrapeers, self->config->ultrapeer_peer_slots)),
+      };
+
+      shoal_pong_add_ultrapeer (pong, &up);
+    }
+  if (with_hosts)
+    {
+      g_autoptr(GArray) hosts = shoal_host_cache_get_recent (self->hosts, IPP_HOSTS, TRUE);
+
+      if (hosts->len > 0)
+        shoal_pong_add_packed_hosts (pong, (ShoalIpv4Endpoint *) (gpointer) hosts->data, hosts->len);
+    }
+  if (!shoal_pong_write (pong, payload, NULL))
+    return NULL;
+  return g_byte_array_free_to_bytes (g_steal_pointer (&payload));
+}
+
+/* Pings and pongs --------------------------------------------------------------- */
+
+/* An alive ping (TTL 1, hops 0) gets our pong with its GUID, which is what
+ * keeps gtk-gnutella from closing the link (BYE 406). A discovery ping is
+ * answered from the pong cache, never flooded on (ping/pong reduction). */
+static void
+answer_ping (Peer               *peer,
+             const ShoalMessage *message)
+{
+  ShoalNodeManager *self = peer->manager;
+  guint8 ttl = (guint8) MIN (message->header.hops + 1, MAX_PONG_TTL);
+  guint8 scp_flags;
+  gboolean wants_hosts = shoal_ping_get_scp (message->ping, &scp_flags);
+  g_autoptr(GBytes) own = NULL;
+  g_autoptr(GPtrArray) cached = NULL;
+
+  if (endpoint_is_set (&self->advertised))
+    {
+      own = build_own_pong (self, wants_hosts);
+      if (own != NULL)
+        send_payload (peer, &message->header.guid, SHOAL_MESSAGE_PONG, ttl, 0, own,
+                      SHOAL_LINK_PRIORITY_CONTROL);
+    }
+  if (message->header.ttl <= 1 || self->role != SHOAL_PEER_ROLE_ULTRAPEER)
+    return;
+  cached = shoal_pong_cache_select (self->pongs, peer->id,
+                                    SHOAL_PONG_CACHE_MAX_PONGS_PER_PING - (own != NULL),
+                                    g_get_monotonic_time ());
+  for (guint i = 0; i < cached->len; i++)
+    {
+      ShoalCachedPong *pong = g_ptr_array_index (cached, i);
+
+      send_payload (peer, &message->header.guid, SHOAL_MESSAGE_PONG, ttl,
+                    (guint8) MIN (pong->hops + 1, SHOAL_MESSAGE_MAX_HOPS), pong->payload,
+                    SHOAL_LINK_PRIORITY_REPLY);
+    }
+}
+
+static void
+learn_from_pong (Peer               *peer,
+                 const ShoalMessage *message)
+{
+  ShoalNodeManager *self = peer->manager;
+  const ShoalPong *pong = message->pong;
+  g_autoptr(GArray) packed = NULL;
+  ShoalPongUltrapeer up;
+  ShoalHostRole role;
+
+  role = shoal_pong_get_ultrapeer (pong, &up, NULL) ? SHOAL_HOST_ROLE_ULTRAPEER : SHOAL_HOST_ROLE_UNKNOWN;
+  shoal_host_cache_add (self->hosts, &pong->endpoint, SHOAL_HOST_SOURCE_PONG, role);
+  if (shoal_pong_get_packed_hosts (pong, &packed, NULL))
+    for (guint i = 0; i < packed->len; i++)
+      shoal_host_cache_add (self->hosts, &g_array_index (packed, ShoalIpv4Endpoint, i),
+                            SHOAL_HOST_SOURCE_IPP, SHOAL_HOST_ROLE_ULTRAPEER);
+  if (self->role == SHOAL_PEER_ROLE_ULTRAPEER)
+    shoal_pong_cache_add (self->pongs, pong, message->header.hops, peer->id,
+                          g_get_monotonic_time ());
+}
+
+static void
+on_link_message (ShoalLink   *link,
+                 ShoalMessage *message,
+                 gpointer     user_data)
+{
+  Peer *peer = user_data;
+
+  if (message->ping != NULL)
+    answer_ping (peer, message);
+  else if (message->pong != NULL)
+    learn_from_pong (peer, message);
+  /* Queries, hits and pushes are routed by the search layer (next issue). */
+}
+
+static void
+on_link_closed (ShoalLink    *link,
+                const GError *error,
+                gpointer      user_data)
+{
+  Peer *peer = user_data;
+  ShoalNodeManager *self = peer->manager;
+
+  g_debug ("link to %s closed: %s", peer->user_agent ? peer->user_agent : "peer",
+           error ? error->message : "no reason");
+  if (endpoint_is_set (&peer->listen))
+    shoal_host_cache_set_in_use (self->hosts, &peer->listen, FALSE);
+  shoal_pong_cache_forget_link (self->pongs, peer->id);
+  g_hash_table_remove (self->peers, &peer->id);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LINK_COUNT]);
+}
+
+/* Links --------------------------------------------------------------------------- */
+
+static void
+learn_from_handshake (ShoalNodeManager           *self,
+                      const ShoalHandshakeResult *result)
+{
+  for (guint i = 0; result->try_hosts != NULL && i < result->try_hosts->len; i++)
+    shoal_host_cache_add (self->hosts, &g_array_index (result->try_hosts, ShoalIpv4Endpoint, i),
+                          SHOAL_HOST_SOURCE_X_TRY, SHOAL_HOST_ROLE_ULTRAPEER);
+  if (endpoint_is_set (&result->peer_listen))
+    shoal_host_cache_add (self->hosts, &result->peer_listen, SHOAL_HOST_SOURCE_HEADER,
+                          result->peer_role == SHOAL_PEER_ROLE_ULTRAPEER
+                          ? SHOAL_HOST_ROLE_ULTRAPEER : SHOAL_HOST_ROLE_LEAF);
+  /* Peers tell us the address they see: what our pongs advertise. */
+  if (self->advertised.address == 0 && result->our_address.address != 0)
+    {
+      self->advertised.address = result->our_address.address;
+      shoal_host_cache_set_own_endpoint (self->hosts, &self->advertised);
+    }
+}
+
+static gboolean
+has_free_slot (ShoalNodeManager *self,
+               ShoalPeerRole     role)
+{
+  ShoalNodeState state = policy_get_state (self);
+
+  return role == SHOAL_PEER_ROLE_ULTRAPEER ? state.ultrapeer_links < state.ultrapeer_slots
+                                           : state.leaf_links < state.leaf_slots;
+}
+
+static Peer *
+find_peer_by_guid (ShoalNodeManager *self,
+                   const ShoalGuid  *guid)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, self->peers);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    if (((Peer *) value)->has_guid && shoal_guid_equal (&((Peer *) value)->guid, guid))
+      return value;
+  return NULL;
+}
+
+/* Two nodes that dial each other at once both accept, then each holds two
+ * links to the other. Both ends must drop the same one: the link kept is
+ * the one opened by the node with the smaller GUID, which both can tell.
+ * FALSE: drop the new link; TRUE: keep it (an older duplicate is closed). */
+static gboolean
+keep_new_duplicate (ShoalNodeManager           *self,
+                    const ShoalHandshakeResult *result,
+                    gboolean                    outgoing)
+{
+  Peer *existing = find_peer_by_guid (self, &result->peer_guid);
+  const ShoalGuid *new_opener, *old_opener;
+
+  if (existing == NULL)
+    return TRUE;
+  new_opener = outgoing ? &self->guid : &result->peer_guid;
+  old_opener = existing->outgoing ? &self->guid : &existing->guid;
+  if (memcmp (new_opener->bytes, old_opener->bytes, SHOAL_GUID_SIZE) >= 0)
+    return FALSE;
+  shoal_link_close (existing->link, 409, "Already connected to this GUID");
+  existing->has_guid = FALSE;  /* no longer counts as the link to that node */
+  return TRUE;
+}
+
+static void
+add_peer (ShoalNodeManager           *self,
+          GIOStream                  *stream,
+          ShoalHandshakeResult       *result,
+          const ShoalIpv4Endpoint    *remote,
+          gboolean                    outgoing)
+{
+  ShoalLinkConfig config;
+  Peer *peer;
+
+  learn_from_handshake (self, result);
+  if (result->crawler)
+    return;
+  if (result->has_peer_guid && shoal_guid_equal (&result->peer_guid, &self->guid))
+    {
+      /* We dialled ourselves: forget that address. */
+      shoal_host_cache_remove (self->hosts, remote);
+      g_io_stream_close_async (stream, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
+      return;
+    }
+  if (result->has_peer_guid && !keep_new_duplicate (self, result, outgoing))
+    {
+      g_io_stream_close_async (stream, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
+      return;
+    }
+  /* Handshakes run side by side and each checked the slots at its step 2:
+   * only now is it known whether this one still fits. */
+  if (!has_free_slot (self, result->peer_role))
+    {
+      g_debug ("no free %s slot left for a finished handshake",
+               result->peer_role == SHOAL_PEER_ROLE_ULTRAPEER ? "ultrapeer" : "leaf");
+      g_io_stream_close_async (stream, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
+      return;
+    }
+  shoal_link_config_init_default (&config);
+  config.keepalive_period_ms = result->peer_role == SHOAL_PEER_ROLE_ULTRAPEER &&
+                               self->role == SHOAL_PEER_ROLE_ULTRAPEER
+    ? SHOAL_LINK_KEEPALIVE_PERIOD_ULTRAPEER_MS : SHOAL_LINK_KEEPALIVE_PERIOD_LEAF_MS;
+
+  peer = g_new0 (Peer, 1);
+  peer->manager = self;
+  peer->id = ++self->next_peer_id;
+  peer->remote = *remote;
+  peer->listen = endpoint_is_set (&result->peer_listen) ? result->peer_listen
+                                                        : (outgoing ? *remote : (ShoalIpv4Endpoint) { 0, 0 });
+  peer->guid = result->peer_guid;
+  peer->has_guid = result->has_peer_guid;
+  peer->role = result->peer_role;
+  peer->outgoing = outgoing;
+  peer->user_agent = g_strdup (result->user_agent);
+  peer->link = shoal_link_new (stream, result->leftover, result->deflate_input,
+                               result->deflate_output, &config);
+  g_signal_connect (peer->link, "message-received", G_CALLBACK (on_link_message), peer);
+  g_signal_connect (peer->link, "closed", G_CALLBACK (on_link_closed), peer);
+  g_hash_table_insert (self->peers, &peer->id, peer);
+  if (endpoint_is_set (&peer->listen))
+    {
+      shoal_host_cache_report_success (self->hosts, &peer->listen);
+      shoal_host_cache_set_in_use (self->hosts, &peer->listen, TRUE);
+    }
+  shoal_link_start (peer->link);
+  send_ping (peer, outgoing && shoal_host_cache_get_count (self->hosts) < FEW_HOSTS
+                   ? DISCOVERY_TTL : 1);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LINK_COUNT]);
+}
+
+/* Incoming --------------------------------------------------------------------------- */
+
+typedef struct
+{
+  ShoalNodeManager  *self;
+  GIOStream         *stream;
+  ShoalIpv4Endpoint  remote;
+  gboolean           outgoing;
+  gint64            *dial_key;   /* outgoing: our entry in self->dialing */
+} Connection;
+
+static void
+connection_free (Connection *connection)
+{
+  g_clear_object (&connection->stream);
+  g_free (connection->dial_key);
+  g_object_unref (connection->self);
+  g_free (connection);
+}
+
+static void
+on_incoming_handshake (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  Connection *connection = user_data;
+  g_autoptr(ShoalHandshakeResult) failed = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ShoalHandshakeResult) done =
+    shoal_gnutella_handshake_incoming_finish (result, &failed, &error);
+
+  if (done != NULL)
+    add_peer (connection->self, connection->stream, done, &connection->remote, FALSE);
+  else
+    g_debug ("incoming handshake failed: %s", error->message);
+  connection_free (connection);
+}
+
+static gboolean
+on_gnutella_connection (ShoalListener *listener,
+                        GIOStream     *stream,
+                        GBytes        *already_read,
+                        gpointer       remote,
+                        gpointer       user_data)
+{
+  ShoalNodeManager *self = user_data;
+  Connection *connection = g_new0 (Connection, 1);
+
+  connection->self = g_object_ref (self);
+  connection->stream = g_object_ref (stream);
+  connection->remote = *(ShoalIpv4Endpoint *) remote;
+  shoal_gnutella_handshake_incoming_async (stream, already_read, &connection->remote,
+                                           &self->policy, self->cancellable,
+                                           on_incoming_handshake, connection);
+  return TRUE;
+}
+
+/* Dialling ------------------------------------------------------------------------------ */
+
+static void
+dial_done (Connection *connection,
+           gboolean    linked)
+{
+  ShoalNodeManager *self = connection->self;
+
+  self->dials_in_flight--;
+  if (connection->dial_key != NULL)
+    g_hash_table_remove (self->dialing, connection->dial_key);
+  if (!linked && endpoint_is_set (&connection->remote))
+    {
+      shoal_host_cache_report_failure (self->hosts, &connection->remote);
+      shoal_host_cache_set_in_use (self->hosts, &connection->remote, FALSE);
+    }
+  connection_free (connection);
+}
+
+static void
+on_outgoing_handshake (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  Connection *connection = user_data;
+  g_autoptr(ShoalHandshakeResult) failed = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ShoalHandshakeResult) done =
+    shoal_gnutella_handshake_outgoing_finish (result, &failed, &error);
+
+  if (failed != NULL)
+    learn_from_handshake (connection->self, failed);
+  if (done != NULL)
+    add_peer (connection->self, connection->stream, done, &connection->remote, TRUE);
+  else
+    g_debug ("outgoing handshake failed: %s", error->message);
+  dial_done (connection, done != NULL);
+}
+
+static void
+on_connected (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  Connection *connection = user_data;
+  ShoalNodeManager *self = connection->self;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocketConnection) socket =
+    g_socket_client_connect_finish (G_SOCKET_CLIENT (source), result, &error);
+  g_autoptr(GSocketAddress) address = NULL;
+
+  if (socket == NULL)
+    {
+      g_debug ("cannot connect: %s", error->message);
+      dial_done (connection, FALSE);
+      return;
+    }
+  /* Anchors are dialled by name: now we know where they are. */
+  address = g_socket_connection_get_remote_address (socket, NULL);
+  if (address != NULL && !endpoint_is_set (&connection->remote))
+    shoal_listener_endpoint_from_address (address, &connection->remote);
+  connection->stream = G_IO_STREAM (g_steal_pointer (&socket));
+  shoal_gnutella_handshake_outgoing_async (connection->stream, &connection->remote, &self->policy,
+                                           self->cancellable, on_outgoing_handshake, connection);
+}
+
+static void
+dial (ShoalNodeManager        *self,
+      GSocketConnectable      *target,
+      const ShoalIpv4Endpoint *endpoint)
+{
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  Connection *connection = g_new0 (Connection, 1);
+
+  connection->self = g_object_ref (self);
+  connection->outgoing = TRUE;
+  if (endpoint != NULL)
+    {
+      connection->remote = *endpoint;
+      connection->dial_key = endpoint_key (endpoint);
+      g_hash_table_add (self->dialing, g_memdup2 (connection->dial_key, sizeof (gint64)));
+      shoal_host_cache_set_in_use (self->hosts, endpoint, TRUE);
+    }
+  self->dials_in_flight++;
+  g_socket_client_set_timeout (client, SHOAL_NODE_MANAGER_CONNECT_TIMEOUT_S);
+  /* A node given one address speaks from it too (a host with several
+   * addresses, or many nodes on one machine in tests). */
+  if (self->config->listen_address != NULL)
+    {
+      g_autoptr(GSocketAddress) local =
+        g_inet_socket_address_new_from_string (self->config->listen_address, 0);
+
+      if (local != NULL)
+        g_socket_client_set_local_address (client, local);
+    }
+  g_socket_client_connect_async (client, target, self->cancellable, on_connected, connection);
+}
+
+static void
+dial_endpoint (ShoalNodeManager        *self,
+               const ShoalIpv4Endpoint *endpoint)
+{
+  char text[SHOAL_IPV4_ENDPOINT_STRLEN];
+  ShoalIpv4Endpoint address_only = { endpoint->address, 0 };
+  g_autoptr(GSocketAddress) address =
+    g_inet_socket_address_new_from_string (shoal_ipv4_endpoint_format (&address_only, FALSE, text),
+                                           endpoint->port);
+
+  dial (self, G_SOCKET_CONNECTABLE (address), endpoint);
+}
+
+static void
+dial_anchor (ShoalNodeManager *self,
+             const char       *text)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocketConnectable) address = g_network_address_parse (text, SHOAL_DEFAULT_PORT, &error);
+
+  if (address == NULL)
+    {
+      g_message ("anchor %s: %s", text, error->message);
+      return;
+    }
+  dial (self, address, NULL);
+}
+
+static guint
+dial_target (ShoalNodeManager *self)
+{
+  if (self->role == SHOAL_PEER_ROLE_LEAF)
+    return self->config->leaf_ultrapeer_slots;
+  return MAX (1, self->config->ultrapeer_peer_slots / SHOAL_NODE_MANAGER_DIAL_SHARE);
+}
+
+static gboolean
+is_dialing (ShoalNodeManager        *self,
+            const ShoalIpv4Endpoint *endpoint)
+{
+  g_autofree gint64 *key = endpoint_key (endpoint);
+
+  return g_hash_table_contains (self->dialing, key);
+}
+
+/* Anchors first, then the best hosts of the cache, until the slots of our
+ * role that we fill ourselves are taken or being dialled. */
+static void
+fill_slots (ShoalNodeManager *self)
+{
+  guint links = count_peers (self, SHOAL_PEER_ROLE_ULTRAPEER);
+  gint64 now = g_get_monotonic_time ();
+
+  if (g_hash_table_size (self->peers) > 0)
+    self->anchor_retry_usec = 0;
+  else if (self->dials_in_flight == 0 && g_queue_is_empty (&self->anchors) &&
+           now - self->anchors_queued_usec >= self->anchor_retry_usec)
+    {
+      for (guint i = 0; i < self->config->anchors->len; i++)
+        g_queue_push_tail (&self->anchors, g_strdup (g_ptr_array_index (self->config->anchors, i)));
+      self->anchors_queued_usec = now;
+      self->anchor_retry_usec = CLAMP (self->anchor_retry_usec * 2, ANCHOR_RETRY_MIN_USEC,
+                                       ANCHOR_RETRY_MAX_USEC);
+    }
+  while (links + self->dials_in_flight < dial_target (self) &&
+         self->dials_in_flight < self->config->max_dials)
+    {
+      g_autofree char *anchor = g_queue_pop_head (&self->anchors);
+      ShoalIpv4Endpoint endpoint;
+
+      if (anchor != NULL)
+        {
+          dial_anchor (self, anchor);
+          continue;
+        }
+      if (!shoal_host_cache_pick_next (self->hosts, &endpoint))
+        break;
+      if (is_connected_to (self, &endpoint, NULL) || is_dialing (self, &endpoint) ||
+          same_endpoint (&endpoint, &self->advertised))
+        {
+          shoal_host_cache_set_in_use (self->hosts, &endpoint, TRUE);
+          continue;
+        }
+      dial_endpoint (self, &endpoint);
+    }
+}
+
+/* Asks one random peer for hosts while we know too few. */
+static void
+discover_hosts (ShoalNodeManager *self)
+{
+  gint64 now = g_get_monotonic_time ();
+  g_autoptr(GList) peers = NULL;
+
+  if (shoal_host_cache_get_count (self->hosts) >= FEW_HOSTS ||
+      g_hash_table_size (self->peers) == 0 ||
+      now - self->last_discovery_usec < DISCOVERY_INTERVAL_USEC)
+    return;
+  self->last_discovery_usec = now;
+  peers = g_hash_table_get_values (self->peers);
+  send_ping (g_list_nth_data (peers, g_random_int_range (0, (gint32) g_list_length (peers))),
+             DISCOVERY_TTL);
+}
+
+static gboolean
+on_tick (gpointer user_data)
+{
+  fill_slots (user_data);
+  discover_hosts (user_data);
+  return G_SOURCE_CONTINUE;
+}
+
+/* Handshake policy ----------------------------------------------------------------------- */
+
+static ShoalNodeState
+policy_get_state (gpointer user_data)
+{
+  ShoalNodeManager *self = user_data;
+  ShoalNodeState state = { 0 };
+
+  state.servent_guid = self->guid;
+  state.role = self->role;
+  state.listen = self->advertised;
+  state.started_usec = self->started_usec;
+  state.ultrapeer_links = count_peers (self, SHOAL_PEER_ROLE_ULTRAPEER);
+  state.leaf_links = count_peers (self, SHOAL_PEER_ROLE_LEAF);
+  state.ultrapeer_slots = self->role == SHOAL_PEER_ROLE_ULTRAPEER
+    ? self->config->ultrapeer_peer_slots : self->config->leaf_ultrapeer_slots;
+  state.leaf_slots = self->role == SHOAL_PEER_ROLE_ULTRAPEER ? self->config->ultrapeer_leaf_slots : 0;
+  state.allow_private = self->config->allow_private;
+  return state;
+}
+
+static ShoalHandshakeVerdict
+policy_judge (const ShoalHeaderBlock *peer_headers,
+              gboolean                incoming,
+              gpointer                user_data)
+{
+  ShoalNodeManager *self = user_data;
+  ShoalNodeState state = policy_get_state (self);
+  ShoalHandshakeVerdict verdict = shoal_handshake_judge_default (&state, peer_headers, incoming);
+  const char *guid_text = shoal_header_block_get (peer_headers, "GUID");
+  ShoalGuid guid;
+
+  if (verdict.decision != SHOAL_HANDSHAKE_REFUSE && guid_text != NULL &&
+      shoal_guid_from_hex (guid_text, -1, &guid, NULL) && is_connected_to (self, NULL, &guid))
+    return shoal_handshake_verdict_refuse (409, "Already connected to this GUID");
+  return verdict;
+}
+
+static GArray *
+policy_get_try_hosts (guint    max,
+                      gpointer user_data)
+{
+  ShoalNodeManager *self = user_data;
+
+  return shoal_host_cache_get_recent (self->hosts, max, TRUE);
+}
+
+static void
+policy_get_crawler_lists (GArray  **peers,
+                          GArray  **leaves,
+                          gpointer  user_data)
+{
+  ShoalNodeManager *self = user_data;
+  GHashTableIter iter;
+  gpointer value;
+
+  *peers = g_array_new (FALSE, FALSE, sizeof (ShoalIpv4Endpoint));
+  *leaves = g_array_new (FALSE, FALSE, sizeof (ShoalIpv4Endpoint));
+  g_hash_table_iter_init (&iter, self->peers);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      Peer *peer = value;
+      const ShoalIpv4Endpoint *where = endpoint_is_set (&peer->listen) ? &peer->listen : &peer->remote;
+
+      g_array_append_val (peer->role == SHOAL_PEER_ROLE_ULTRAPEER ? *peers : *leaves, *where);
+    }
+}
+
+/* GObject ----------------------------------------------------------------------------------- */
+
+static void
+shoal_node_manager_dispose (GObject *object)
+{
+  ShoalNodeManager *self = SHOAL_NODE_MANAGER (object);
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_handle_id (&self->tick, g_source_remove);
+  g_clear_pointer (&self->peers, g_hash_table_unref);
+  if (self->listener != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->listener, self);
+      shoal_listener_stop (self->listener);
+      g_clear_object (&self->listener);
+    }
+  g_clear_object (&self->hosts);
+  G_OBJECT_CLASS (shoal_node_manager_parent_class)->dispose (object);
+}
+
+static void
+shoal_node_manager_finalize (GObject *object)
+{
+  ShoalNodeManager *self = SHOAL_NODE_MANAGER (object);
+
+  g_queue_clear_full (&self->anchors, g_free);
+  g_clear_pointer (&self->dialing, g_hash_table_unref);
+  g_clear_pointer (&self->pongs, shoal_pong_cache_free);
+  g_clear_object (&self->cancellable);
+  g_clear_pointer (&self->config, shoal_node_config_free);
+  G_OBJECT_CLASS (shoal_node_manager_parent_class)->finalize (object);
+}
+
+static void
+shoal_node_manager_get_property (GObject    *object,
+                                 guint       prop_id,
+                                 GValue     *value,
+                                 GParamSpec *pspec)
+{
+  ShoalNodeManager *self = SHOAL_NODE_MANAGER (object);
+
+  switch (prop_id)
+    {
+    case PROP_LINK_COUNT:
+      g_value_set_uint (value, shoal_node_manager_get_link_count (self));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+shoal_node_manager_class_init (ShoalNodeManagerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = shoal_node_manager_dispose;
+  object_class->finalize = shoal_node_manager_finalize;
+  object_class->get_property = shoal_node_manager_get_property;
+
+  properties[PROP_LINK_COUNT] =
+    g_param_spec_uint ("link-count", NULL, "Established Gnutella links",
+                       0, G_MAXUINT, 0,
+                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+shoal_node_manager_init (ShoalNodeManager *self)
+{
+  self->peers = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL, peer_free);
+  self->dialing = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  self->cancellable = g_cancellable_new ();
+  g_queue_init (&self->anchors);
+  self->anchors_queued_usec = G_MININT64 / 2;
+  shoal_guid_init_modern (&self->guid);
+  self->started_usec = g_get_real_time ();
+}
+
+/* Public API ----------------------------------------------------------------------------------- */
+
+ShoalNodeManager *
+shoal_node_manager_new (const ShoalNodeConfig *config)
+{
+  ShoalNodeManager *self = g_object_new (SHOAL_TYPE_NODE_MANAGER, NULL);
+
+  self->config = shoal_node_config_copy (config);
+  /* Automatic mode starts as a leaf; promotion is the search issue's. */
+  self->role = config->role_mode == SHOAL_ROLE_MODE_ULTRAPEER ? SHOAL_PEER_ROLE_ULTRAPEER
+                                                              : SHOAL_PEER_ROLE_LEAF;
+  self->pongs = shoal_pong_cache_new (self->role == SHOAL_PEER_ROLE_ULTRAPEER
+                                      ? SHOAL_PONG_CACHE_LIFETIME_ULTRAPEER_USEC
+                                      : SHOAL_PONG_CACHE_LIFETIME_LEAF_USEC,
+                                      SHOAL_PONG_CACHE_DEFAULT_CAPACITY);
+  self->policy.get_state = policy_get_state;
+  self->policy.judge = policy_judge;
+  self->policy.get_try_hosts = policy_get_try_hosts;
+  self->policy.get_crawler_lists = policy_get_crawler_lists;
+  self->policy.user_data = self;
+  return self;
+}
+
+gboolean
+shoal_node_manager_start (ShoalNodeManager  *self,
+                          GError           **error)
+{
+  const char *addresses[] = { self->config->listen_address, NULL };
+  ShoalIpv4Endpoint listen_endpoint;
+
+  g_return_val_if_fail (SHOAL_IS_NODE_MANAGER (self), FALSE);
+
+  self->hosts = shoal_host_cache_new (self->config->data_dir);
+  g_object_set (self->hosts, "allow-private", self->config->allow_private, NULL);
+  self->listener = shoal_listener_new (self->config->listen_address ? addresses : NULL,
+                                       self->config->port);
+  g_signal_connect (self->listener, "gnutella-connection", G_CALLBACK (on_gnutella_connection), self);
+  if (!shoal_listener_start (self->listener, error))
+    return FALSE;
+  /* A numeric listen address is what we advertise until peers tell us. */
+  self->advertised.port = shoal_listener_get_port (self->listener);
+  if (self->config->listen_address != NULL &&
+      shoal_ipv4_endpoint_parse (self->config->listen_address, strlen (self->config->listen_address),
+                                 &listen_endpoint))
+    self->advertised.address = listen_endpoint.address;
+  if (self->advertised.address != 0)
+    shoal_host_cache_set_own_endpoint (self->hosts, &self->advertised);
+  self->tick = g_timeout_add (SHOAL_NODE_MANAGER_TICK_MS, on_tick, self);
+  fill_slots (self);
+  return TRUE;
+}
+
+void
+shoal_node_manager_shutdown (ShoalNodeManager *self)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_return_if_fail (SHOAL_IS_NODE_MANAGER (self));
+  g_cancellable_cancel (self->cancellable);
+  g_clear_handle_id (&self->tick, g_source_remove);
+  g_hash_table_iter_init (&iter, self->peers);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    shoal_link_close (((Peer *) value)->link, 200, "Servent shutdown");
+  if (self->listener != NULL)
+    shoal_listener_stop (self->listener);
+  /* Save the host cache now, synchronously: the process may exit while
+   * cancelled dials still hold the manager. Disposing it writes the last
+   * changes and stops its thread; the object stays safe to call. */
+  if (self->hosts != NULL)
+    g_object_run_dispose (G_OBJECT (self->hosts));
+}
+
+guint16
+shoal_node_manager_get_port (ShoalNodeManager *self)
+{
+  g_return_val_if_fail (SHOAL_IS_NODE_MANAGER (self), 0);
+  return self->listener ? shoal_listener_get_port (self->listener) : 0;
+}
+
+const ShoalGuid *
+shoal_node_manager_get_guid (ShoalNodeManager *self)
+{
+  g_return_val_if_fail (SHOAL_IS_NODE_MANAGER (self), NULL);
+  return &self->guid;
+}
+
+ShoalPeerRole
+shoal_node_manager_get_role (ShoalNodeManager *self)
+{
+  g_return_val_if_fail (SHOAL_IS_NODE_MANAGER (self), SHOAL_PEER_ROLE_LEAF);
+  return self->role;
+}
+
+guint
+shoal_node_manager_get_link_count (ShoalNodeManager *self)
+{
+  g_return_val_if_fail (SHOAL_IS_NODE_MANAGER (self), 0);
+  return self->peers ? g_hash_table_size (self->peers) : 0;
+}
+
+ShoalHostCache *
+shoal_node_manager_get_host_cache (ShoalNodeManager *self)
+{
+  g_return_val_if_fail (SHOAL_IS_NODE_MANAGER (self), NULL);
+  return self->hosts;
+}
+
+GPtrArray *
+shoal_node_manager_list_peers (ShoalNodeManager *self)
+{
+  GPtrArray *list = g_ptr_array_new_with_free_func ((GDestroyNotify) shoal_peer_info_free);
+  GHashTableIter iter;
+  gpointer value;
+
+  g_return_val_if_fail (SHOAL_IS_NODE_MANAGER (self), list);
+  g_hash_table_iter_init (&iter, self->peers);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      Peer *peer = value;
+      ShoalPeerInfo *info = g_new0 (ShoalPeerInfo, 1);
+
+      info->remote = peer->remote;
+      info->listen = peer->listen;
+      info->role = peer->role;
+      info->outgoing = peer->outgoing;
+      info->user_agent = g_strdup (peer->user_agent);
+      g_ptr_array_add (list, info);
+    }
+  return list;
+}
+
+void
+shoal_node_manager_set_shared (ShoalNodeManager *self,
+                               guint32           files,
+                               guint32           kbytes)
+{
+  g_return_if_fail (SHOAL_IS_NODE_MANAGER (self));
+  self->shared_files = files;
+  self->shared_kbytes = kbytes;
+}

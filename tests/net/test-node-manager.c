@@ -1,0 +1,151 @@
+/* test-node-manager.c — nodes on loopback find each other from one anchor. */
+#include "shoal-node-manager.h"
+
+#include <glib/gstdio.h>
+
+#define WAIT_TIMEOUT_MS 30000
+
+typedef struct
+{
+  char             *data_dir;
+  ShoalNodeManager *manager;
+} Node;
+
+static void
+node_free (Node *node)
+{
+  g_autofree char *command = g_strdup_printf ("rm -rf '%s'", node->data_dir);
+
+  if (node->manager != NULL)
+    shoal_node_manager_shutdown (node->manager);
+  g_clear_object (&node->manager);
+  g_spawn_command_line_sync (command, NULL, NULL, NULL, NULL);
+  g_free (node->data_dir);
+  g_free (node);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Node, node_free)
+
+static Node *
+node_start (const char *address,
+            const char *anchor)
+{
+  g_autoptr(ShoalNodeConfig) config = shoal_node_config_new_default ();
+  g_autoptr(GError) error = NULL;
+  Node *node = g_new0 (Node, 1);
+
+  node->data_dir = g_dir_make_tmp ("shoal-node-XXXXXX", &error);
+  g_assert_no_error (error);
+  g_free (config->data_dir);
+  config->data_dir = g_strdup (node->data_dir);
+  config->listen_address = g_strdup (address);
+  config->port = 0;
+  config->role_mode = SHOAL_ROLE_MODE_ULTRAPEER;
+  config->allow_private = TRUE;
+  config->default_bootstrap = FALSE;
+  if (anchor != NULL)
+    g_assert_true (shoal_node_config_add_anchor (config, anchor, NULL));
+  node->manager = shoal_node_manager_new (config);
+  g_assert_true (shoal_node_manager_start (node->manager, &error));
+  g_assert_no_error (error);
+  return node;
+}
+
+static gboolean
+on_timeout (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+wait_for_links (Node      **nodes,
+                guint       count,
+                guint       wanted)
+{
+  gboolean timed_out = FALSE;
+  guint timeout = g_timeout_add (WAIT_TIMEOUT_MS, on_timeout, &timed_out);
+  gboolean all;
+
+  do
+    {
+      all = TRUE;
+      for (guint i = 0; i < count; i++)
+        all &= shoal_node_manager_get_link_count (nodes[i]->manager) >= wanted;
+      if (!all)
+        g_main_context_iteration (NULL, TRUE);
+    }
+  while (!all && !timed_out);
+  if (timed_out)
+    g_error ("nodes did not reach %u links each within %d ms", wanted, WAIT_TIMEOUT_MS);
+  g_source_remove (timeout);  /* still pending: it did not fire */
+}
+
+static void
+test_triangle_from_one_anchor (void)
+{
+  g_autoptr(Node) a = node_start ("127.0.0.1", NULL);
+  g_autofree char *anchor = g_strdup_printf ("127.0.0.1:%u", shoal_node_manager_get_port (a->manager));
+  g_autoptr(Node) b = node_start ("127.0.0.2", anchor);
+  g_autoptr(Node) c = node_start ("127.0.0.3", anchor);
+  Node *nodes[] = { a, b, c };
+  g_autoptr(GPtrArray) peers = NULL;
+  ShoalHostInfo info;
+  ShoalIpv4Endpoint c_listen = { 0x7f000003u, shoal_node_manager_get_port (c->manager) };
+
+  /* B and C only know A; they learn of each other from A (pongs, headers)
+   * and link up: every node ends with two links. */
+  wait_for_links (nodes, G_N_ELEMENTS (nodes), 2);
+  g_assert_true (shoal_host_cache_lookup (shoal_node_manager_get_host_cache (b->manager),
+                                          &c_listen, &info));
+  peers = shoal_node_manager_list_peers (b->manager);
+  g_assert_cmpuint (peers->len, ==, 2);
+  for (guint i = 0; i < peers->len; i++)
+    {
+      ShoalPeerInfo *peer = g_ptr_array_index (peers, i);
+
+      g_assert_cmpint (peer->role, ==, SHOAL_PEER_ROLE_ULTRAPEER);
+      g_assert_true (g_str_has_prefix (peer->user_agent, "Shoal/"));
+    }
+}
+
+/* Runs the main loop for @ms: a window in which something must NOT happen. */
+static void
+run_for (guint ms)
+{
+  gboolean done = FALSE;
+
+  g_timeout_add (ms, on_timeout, &done);
+  while (!done)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+static void
+test_no_duplicate_links (void)
+{
+  g_autoptr(Node) a = node_start ("127.0.0.5", NULL);
+  g_autoptr(Node) b = node_start ("127.0.0.6", NULL);
+  ShoalIpv4Endpoint a_listen = { 0x7f000005u, shoal_node_manager_get_port (a->manager) };
+  ShoalIpv4Endpoint b_listen = { 0x7f000006u, shoal_node_manager_get_port (b->manager) };
+  Node *pair[] = { a, b };
+
+  /* Each learns of the other at once, so both dial at the same moment. */
+  shoal_host_cache_add (shoal_node_manager_get_host_cache (a->manager), &b_listen,
+                        SHOAL_HOST_SOURCE_ANCHOR, SHOAL_HOST_ROLE_ULTRAPEER);
+  shoal_host_cache_add (shoal_node_manager_get_host_cache (b->manager), &a_listen,
+                        SHOAL_HOST_SOURCE_ANCHOR, SHOAL_HOST_ROLE_ULTRAPEER);
+  wait_for_links (pair, G_N_ELEMENTS (pair), 1);
+  /* Several dialling rounds later there is still one link each way. */
+  run_for (3 * SHOAL_NODE_MANAGER_TICK_MS);
+  g_assert_cmpuint (shoal_node_manager_get_link_count (a->manager), ==, 1);
+  g_assert_cmpuint (shoal_node_manager_get_link_count (b->manager), ==, 1);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/node-manager/triangle-from-one-anchor", test_triangle_from_one_anchor);
+  g_test_add_func ("/node-manager/no-duplicate-links", test_no_duplicate_links);
+  return g_test_run ();
+}
