@@ -1,0 +1,206 @@
+/* shoald.c — the headless servent: joins the Gnutella network, shares
+ * folders, keeps its links, and stops cleanly on SIGINT or SIGTERM. Links
+ * no GTK. */
+#include <glib-unix.h>
+#include <gio/gio.h>
+#include <locale.h>
+
+#include "shoal-library.h"
+#include "shoal-node-manager.h"
+
+/* How often the daemon logs a line of status. */
+#define STATUS_INTERVAL_S 30
+/* On shutdown, how long peers get to receive our BYE before we exit. */
+#define SHUTDOWN_GRACE_MS 3000
+
+typedef struct
+{
+  GMainLoop        *loop;
+  ShoalNodeManager *node;
+  ShoalLibrary     *library;
+  gboolean          stopping;
+} Daemon;
+
+static gboolean
+parse_role (const char    *text,
+            ShoalRoleMode *mode,
+            GError       **error)
+{
+  if (g_strcmp0 (text, "auto") == 0)
+    *mode = SHOAL_ROLE_MODE_AUTO;
+  else if (g_strcmp0 (text, "leaf") == 0)
+    *mode = SHOAL_ROLE_MODE_LEAF;
+  else if (g_strcmp0 (text, "ultrapeer") == 0)
+    *mode = SHOAL_ROLE_MODE_ULTRAPEER;
+  else
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "--role must be auto, leaf or ultrapeer, not \"%s\"", text);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+update_shared (Daemon *daemon)
+{
+  guint64 files = shoal_library_get_file_count (daemon->library);
+  guint64 kbytes = shoal_library_get_shared_bytes (daemon->library) / 1024;
+
+  shoal_node_manager_set_shared (daemon->node, (guint32) MIN (files, G_MAXUINT32),
+                                 (guint32) MIN (kbytes, G_MAXUINT32));
+}
+
+static void
+on_library_changed (ShoalLibrary *library,
+                    gpointer      user_data)
+{
+  update_shared (user_data);
+}
+
+static void
+on_root_added (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ShoalSharedRoot) root = shoal_library_add_root_finish (SHOAL_LIBRARY (source), result, &error);
+
+  if (root == NULL)
+    g_warning ("cannot share: %s", error->message);
+  else
+    g_message ("sharing %s", shoal_shared_root_get_path (root));
+}
+
+static gboolean
+log_status (gpointer user_data)
+{
+  Daemon *daemon = user_data;
+
+  g_message ("%u links, %u known hosts, %" G_GUINT64_FORMAT " files shared",
+             shoal_node_manager_get_link_count (daemon->node),
+             shoal_host_cache_get_count (shoal_node_manager_get_host_cache (daemon->node)),
+             shoal_library_get_file_count (daemon->library));
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+finish_shutdown (gpointer user_data)
+{
+  g_main_loop_quit (((Daemon *) user_data)->loop);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_link_count (GObject    *node,
+               GParamSpec *pspec,
+               gpointer    user_data)
+{
+  Daemon *daemon = user_data;
+
+  if (daemon->stopping && shoal_node_manager_get_link_count (daemon->node) == 0)
+    g_main_loop_quit (daemon->loop);
+}
+
+/* BYE to every peer, then exit once they are gone or the grace is over. */
+static gboolean
+on_stop_signal (gpointer user_data)
+{
+  Daemon *daemon = user_data;
+
+  if (daemon->stopping)
+    return G_SOURCE_CONTINUE;
+  g_message ("shutting down");
+  daemon->stopping = TRUE;
+  shoal_node_manager_shutdown (daemon->node);
+  if (shoal_node_manager_get_link_count (daemon->node) == 0)
+    g_main_loop_quit (daemon->loop);
+  else
+    g_timeout_add (SHUTDOWN_GRACE_MS, finish_shutdown, daemon);
+  return G_SOURCE_CONTINUE;
+}
+
+int
+main (int argc, char **argv)
+{
+  g_autofree char *listen_address = NULL;
+  g_autofree char *data_dir = NULL;
+  g_autofree char *role = NULL;
+  g_auto(GStrv) anchors = NULL;
+  g_auto(GStrv) shares = NULL;
+  gint port = SHOAL_DEFAULT_PORT;
+  gboolean no_default_bootstrap = FALSE;
+  gboolean allow_private = FALSE;
+  GOptionEntry entries[] = {
+    { "port", 'p', 0, G_OPTION_ARG_INT, &port, "TCP (and UDP) port to listen on; 0 picks one", "PORT" },
+    { "listen-address", 0, 0, G_OPTION_ARG_STRING, &listen_address, "Address to listen on (default: all)", "ADDRESS" },
+    { "data-dir", 0, 0, G_OPTION_ARG_FILENAME, &data_dir, "Where the library and host cache live", "DIR" },
+    { "role", 0, 0, G_OPTION_ARG_STRING, &role, "auto, leaf or ultrapeer", "ROLE" },
+    { "anchor", 'a', 0, G_OPTION_ARG_STRING_ARRAY, &anchors, "A node to join through first (repeatable)", "HOST:PORT" },
+    { "no-default-bootstrap", 0, 0, G_OPTION_ARG_NONE, &no_default_bootstrap, "Never contact the built-in host caches", NULL },
+    { "allow-private", 0, 0, G_OPTION_ARG_NONE, &allow_private, "Accept and dial private and loopback addresses (LANs, tests)", NULL },
+    { "share", 's', 0, G_OPTION_ARG_FILENAME_ARRAY, &shares, "A folder to share (repeatable)", "DIR" },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new ("- the Shoal Gnutella servent, headless");
+  g_autoptr(ShoalNodeConfig) config = shoal_node_config_new_default ();
+  g_autoptr(GError) error = NULL;
+  Daemon daemon = { NULL };
+
+  setlocale (LC_ALL, "");
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      g_printerr ("shoald: %s\n", error->message);
+      return 2;
+    }
+  if (port < 0 || port > G_MAXUINT16)
+    {
+      g_printerr ("shoald: --port must be 0 to 65535\n");
+      return 2;
+    }
+  config->port = (guint16) port;
+  config->listen_address = g_strdup (listen_address);
+  config->allow_private = allow_private;
+  config->default_bootstrap = !no_default_bootstrap;
+  if (data_dir != NULL)
+    {
+      g_free (config->data_dir);
+      config->data_dir = g_strdup (data_dir);
+    }
+  if (role != NULL && !parse_role (role, &config->role_mode, &error))
+    {
+      g_printerr ("shoald: %s\n", error->message);
+      return 2;
+    }
+  for (guint i = 0; anchors != NULL && anchors[i] != NULL; i++)
+    if (!shoal_node_config_add_anchor (config, anchors[i], &error))
+      {
+        g_printerr ("shoald: %s\n", error->message);
+        return 2;
+      }
+
+  daemon.loop = g_main_loop_new (NULL, FALSE);
+  daemon.library = shoal_library_new (config->data_dir);
+  daemon.node = shoal_node_manager_new (config);
+  if (!shoal_node_manager_start (daemon.node, &error))
+    {
+      g_printerr ("shoald: cannot start: %s\n", error->message);
+      return 1;
+    }
+  g_message ("listening on port %u", shoal_node_manager_get_port (daemon.node));
+  g_signal_connect (daemon.library, "changed", G_CALLBACK (on_library_changed), &daemon);
+  g_signal_connect (daemon.node, "notify::link-count", G_CALLBACK (on_link_count), &daemon);
+  for (guint i = 0; shares != NULL && shares[i] != NULL; i++)
+    shoal_library_add_root_async (daemon.library, shares[i], NULL, on_root_added, NULL);
+  g_unix_signal_add (SIGINT, on_stop_signal, &daemon);
+  g_unix_signal_add (SIGTERM, on_stop_signal, &daemon);
+  g_timeout_add_seconds (STATUS_INTERVAL_S, log_status, &daemon);
+
+  g_main_loop_run (daemon.loop);
+
+  g_object_unref (daemon.node);
+  g_object_unref (daemon.library);
+  g_main_loop_unref (daemon.loop);
+  return 0;
+}
