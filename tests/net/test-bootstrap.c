@@ -186,7 +186,7 @@ build_pong (UhcServer       *server,
       g_array_append_val (hosts, host);
     }
   shoal_pong_add_ultrapeer (pong, &ultrapeer);
-  shoal_pong_add_packed_hosts (pong, (ShoalIpv4Endpoint *) hosts->data, hosts->len);
+  shoal_pong_add_packed_hosts (pong, (ShoalIpv4Endpoint *) (gpointer) hosts->data, hosts->len);
   if (server->phc != NULL)
     shoal_ggep_add (pong->ggep, "PHC", (const guint8 *) server->phc, strlen (server->phc),
                     SHOAL_GGEP_ENCODING_DEFLATE);

@@ -968,7 +968,6 @@ static void
 store_run_write (Store *store,
                  Job   *job)
 {
-  g_autoptr(GError) error = NULL;
   StoreReport *report;
 
   /* The open failure was reported once; the cache runs from memory. */

@@ -349,7 +349,7 @@ static gboolean
 on_grace_elapsed (gpointer user_data)
 {
   ShoalLink *self = user_data;
-  g_autoptr(ShoalLink) hold = g_object_ref (self);
+  g_autoptr(ShoalLink) hold G_GNUC_UNUSED = g_object_ref (self);  /* alive through the callbacks */
 
   g_clear_pointer (&self->grace_source, g_source_unref);
   finish (self, NULL);
@@ -482,7 +482,7 @@ static gboolean
 on_write_ready (gpointer user_data)
 {
   ShoalLink *self = user_data;
-  g_autoptr(ShoalLink) hold = g_object_ref (self);
+  g_autoptr(ShoalLink) hold G_GNUC_UNUSED = g_object_ref (self);  /* alive through the callbacks */
 
   g_clear_pointer (&self->write_source, g_source_unref);
   g_object_freeze_notify (G_OBJECT (self));
@@ -574,7 +574,7 @@ static gboolean
 on_tick (gpointer user_data)
 {
   ShoalLink *self = user_data;
-  g_autoptr(ShoalLink) hold = g_object_ref (self);
+  g_autoptr(ShoalLink) hold G_GNUC_UNUSED = g_object_ref (self);  /* alive through the callbacks */
   const ShoalLinkConfig *config = &self->config;
   gint64 now = g_get_monotonic_time ();
   gint64 idle_usec = now - MAX (self->last_rx_usec, self->last_tx_usec);
@@ -918,7 +918,7 @@ static gboolean
 on_start (gpointer user_data)
 {
   ShoalLink *self = user_data;
-  g_autoptr(ShoalLink) hold = g_object_ref (self);
+  g_autoptr(ShoalLink) hold G_GNUC_UNUSED = g_object_ref (self);  /* alive through the callbacks */
   g_autoptr(GBytes) leftover = g_steal_pointer (&self->leftover);
 
   g_clear_pointer (&self->start_source, g_source_unref);
