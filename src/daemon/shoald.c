@@ -128,6 +128,8 @@ main (int argc, char **argv)
   g_autofree char *role = NULL;
   g_auto(GStrv) anchors = NULL;
   g_auto(GStrv) shares = NULL;
+  g_auto(GStrv) udp_host_caches = NULL;
+  g_auto(GStrv) gwebcaches = NULL;
   gint port = SHOAL_DEFAULT_PORT;
   gboolean no_default_bootstrap = FALSE;
   gboolean allow_private = FALSE;
@@ -140,6 +142,8 @@ main (int argc, char **argv)
     { "no-default-bootstrap", 0, 0, G_OPTION_ARG_NONE, &no_default_bootstrap, "Never contact the built-in host caches", NULL },
     { "allow-private", 0, 0, G_OPTION_ARG_NONE, &allow_private, "Accept and dial private and loopback addresses (LANs, tests)", NULL },
     { "share", 's', 0, G_OPTION_ARG_FILENAME_ARRAY, &shares, "A folder to share (repeatable)", "DIR" },
+    { "uhc", 0, 0, G_OPTION_ARG_STRING_ARRAY, &udp_host_caches, "A UDP host cache to bootstrap from, replacing the built-in list (repeatable)", "HOST:PORT" },
+    { "gwc", 0, 0, G_OPTION_ARG_STRING_ARRAY, &gwebcaches, "A GWebCache to bootstrap from, replacing the built-in list (repeatable)", "URL" },
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new ("- the Shoal Gnutella servent, headless");
@@ -163,6 +167,8 @@ main (int argc, char **argv)
   config->listen_address = g_strdup (listen_address);
   config->allow_private = allow_private;
   config->default_bootstrap = !no_default_bootstrap;
+  config->udp_host_caches = g_strdupv (udp_host_caches);
+  config->gwebcaches = g_strdupv (gwebcaches);
   if (data_dir != NULL)
     {
       g_free (config->data_dir);

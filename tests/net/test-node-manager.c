@@ -1,4 +1,5 @@
 /* test-node-manager.c — nodes on loopback find each other from one anchor. */
+#include "shoal-message.h"
 #include "shoal-node-manager.h"
 
 #include <glib/gstdio.h>
@@ -27,8 +28,9 @@ node_free (Node *node)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Node, node_free)
 
 static Node *
-node_start (const char *address,
-            const char *anchor)
+node_start_with (const char  *address,
+                 const char  *anchor,
+                 const char **udp_host_caches)
 {
   g_autoptr(ShoalNodeConfig) config = shoal_node_config_new_default ();
   g_autoptr(GError) error = NULL;
@@ -45,10 +47,18 @@ node_start (const char *address,
   config->default_bootstrap = FALSE;
   if (anchor != NULL)
     g_assert_true (shoal_node_config_add_anchor (config, anchor, NULL));
+  config->udp_host_caches = g_strdupv ((GStrv) udp_host_caches);
   node->manager = shoal_node_manager_new (config);
   g_assert_true (shoal_node_manager_start (node->manager, &error));
   g_assert_no_error (error);
   return node;
+}
+
+static Node *
+node_start (const char *address,
+            const char *anchor)
+{
+  return node_start_with (address, anchor, NULL);
 }
 
 static gboolean
@@ -141,11 +151,87 @@ test_no_duplicate_links (void)
   g_assert_cmpuint (shoal_node_manager_get_link_count (b->manager), ==, 1);
 }
 
+/* A UDP host cache on loopback: answers a ping with a pong whose GGEP IPP
+ * names @known. */
+typedef struct
+{
+  GSocket           *socket;
+  ShoalIpv4Endpoint  known;
+  guint              pings;
+} UdpHostCache;
+
+static gboolean
+on_uhc_datagram (GSocket      *socket,
+                 GIOCondition  condition,
+                 gpointer      user_data)
+{
+  UdpHostCache *uhc = user_data;
+  guint8 buffer[2048];
+  GSocketAddress *from = NULL;
+  gssize got = g_socket_receive_from (socket, &from, (gchar *) buffer, sizeof buffer, NULL, NULL);
+  g_autoptr(GSocketAddress) sender = from;
+  g_autoptr(ShoalMessage) ping = got > 0 ? shoal_message_parse (buffer, (gsize) got, NULL) : NULL;
+  ShoalIpv4Endpoint self_endpoint = { 0x7f000008u, 1 };
+  g_autoptr(ShoalPong) pong = shoal_pong_new (&self_endpoint, 0, 0);
+  g_autoptr(GByteArray) payload = g_byte_array_new ();
+  g_autoptr(GByteArray) message = g_byte_array_new ();
+  ShoalMessageHeader header = { 0 };
+
+  if (ping == NULL || ping->ping == NULL)
+    return G_SOURCE_CONTINUE;
+  uhc->pings++;
+  shoal_pong_add_packed_hosts (pong, &uhc->known, 1);
+  g_assert_true (shoal_pong_write (pong, payload, NULL));
+  header.guid = ping->header.guid;
+  header.type = SHOAL_MESSAGE_PONG;
+  header.ttl = 1;
+  header.payload_length = payload->len;
+  shoal_message_header_append (&header, message);
+  g_byte_array_append (message, payload->data, payload->len);
+  g_socket_send_to (socket, sender, (const gchar *) message->data, message->len, NULL, NULL);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+test_bootstrap_from_udp_host_cache (void)
+{
+  g_autoptr(Node) known = node_start ("127.0.0.7", NULL);
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_from_string ("127.0.0.8");
+  g_autoptr(GSocketAddress) bind_address = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr(GSource) source = NULL;
+  g_autofree char *uhc_text = NULL;
+  const char *caches[2] = { NULL, NULL };
+  UdpHostCache uhc = { NULL, { 0x7f000007u, shoal_node_manager_get_port (known->manager) }, 0 };
+  g_autoptr(Node) stranded = NULL;
+
+  uhc.socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, NULL);
+  g_assert_true (g_socket_bind (uhc.socket, bind_address, FALSE, NULL));
+  bound = g_socket_get_local_address (uhc.socket, NULL);
+  uhc_text = g_strdup_printf ("127.0.0.8:%u", g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
+  caches[0] = uhc_text;
+  source = g_socket_create_source (uhc.socket, G_IO_IN, NULL);
+  g_source_set_callback (source, (GSourceFunc) (void (*) (void)) on_uhc_datagram, &uhc, NULL);
+  g_source_attach (source, NULL);
+
+  /* No anchor, an empty host cache: only the UDP host cache can help. */
+  stranded = node_start_with ("127.0.0.9", NULL, caches);
+  {
+    Node *pair[] = { known, stranded };
+
+    wait_for_links (pair, G_N_ELEMENTS (pair), 1);
+  }
+  g_assert_cmpuint (uhc.pings, >=, 1);
+  g_source_destroy (source);
+  g_object_unref (uhc.socket);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/node-manager/triangle-from-one-anchor", test_triangle_from_one_anchor);
   g_test_add_func ("/node-manager/no-duplicate-links", test_no_duplicate_links);
+  g_test_add_func ("/node-manager/bootstrap-from-udp-host-cache", test_bootstrap_from_udp_host_cache);
   return g_test_run ();
 }

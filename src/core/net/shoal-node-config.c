@@ -38,6 +38,8 @@ shoal_node_config_copy (const ShoalNodeConfig *config)
   copy->listen_address = g_strdup (config->listen_address);
   copy->data_dir = g_strdup (config->data_dir);
   copy->anchors = g_ptr_array_copy (config->anchors, copy_string, NULL);
+  copy->udp_host_caches = g_strdupv (config->udp_host_caches);
+  copy->gwebcaches = g_strdupv (config->gwebcaches);
   g_ptr_array_set_free_func (copy->anchors, g_free);
   return copy;
 }
@@ -50,6 +52,8 @@ shoal_node_config_free (ShoalNodeConfig *config)
   g_free (config->listen_address);
   g_free (config->data_dir);
   g_ptr_array_unref (config->anchors);
+  g_strfreev (config->udp_host_caches);
+  g_strfreev (config->gwebcaches);
   g_free (config);
 }
 

@@ -34,6 +34,10 @@ typedef struct
   GPtrArray     *anchors;          /* "host:port" texts, resolved when dialled first */
   gboolean       allow_private;    /* LAN and loopback tests */
   gboolean       default_bootstrap;
+  /* Bootstrap sources replacing the built-in lists when non-NULL:
+   * "host:port" UDP host caches and http:// GWebCache URLs. */
+  GStrv          udp_host_caches;
+  GStrv          gwebcaches;
   guint          leaf_ultrapeer_slots;
   guint          ultrapeer_peer_slots;
   guint          ultrapeer_leaf_slots;

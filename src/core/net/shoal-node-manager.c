@@ -1,6 +1,7 @@
 /* shoal-node-manager.c — keeps this node inside the network. */
 #include "shoal-node-manager.h"
 
+#include "shoal-bootstrap.h"
 #include "shoal-bytes.h"
 #include "shoal-gnutella-handshake.h"
 #include "shoal-link.h"
@@ -71,6 +72,8 @@ struct _ShoalNodeManager
   gint64                anchors_queued_usec;
   gint64                anchor_retry_usec;
   gint64                last_discovery_usec;
+  GSocket              *udp;            /* our port, for UDP host caches */
+  ShoalBootstrap       *bootstrap;
 };
 
 enum
@@ -726,11 +729,40 @@ discover_hosts (ShoalNodeManager *self)
              DISCOVERY_TTL);
 }
 
+static void
+on_bootstrap_done (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ShoalNodeManager) self = user_data;
+
+  if (!shoal_bootstrap_run_finish (SHOAL_BOOTSTRAP (source), result, &error))
+    g_message ("bootstrap: %s", error->message);
+  else
+    g_message ("bootstrap: the host cache holds %u hosts", shoal_host_cache_get_count (self->hosts));
+}
+
+/* The last resort, as real servents do: no link, no dial under way, no
+ * anchor left to try and nothing in the host cache. */
+static void
+bootstrap_if_stranded (ShoalNodeManager *self)
+{
+  if (self->bootstrap == NULL || shoal_bootstrap_get_running (self->bootstrap) ||
+      g_hash_table_size (self->peers) > 0 || self->dials_in_flight > 0 ||
+      !g_queue_is_empty (&self->anchors) || shoal_host_cache_get_count (self->hosts) > 0)
+    return;
+  g_message ("no host to join through: asking the bootstrap caches");
+  shoal_bootstrap_run_async (self->bootstrap, FEW_HOSTS, self->cancellable,
+                             on_bootstrap_done, g_object_ref (self));
+}
+
 static gboolean
 on_tick (gpointer user_data)
 {
   fill_slots (user_data);
   discover_hosts (user_data);
+  bootstrap_if_stranded (user_data);
   return G_SOURCE_CONTINUE;
 }
 
@@ -818,6 +850,8 @@ shoal_node_manager_dispose (GObject *object)
       shoal_listener_stop (self->listener);
       g_clear_object (&self->listener);
     }
+  g_clear_object (&self->bootstrap);
+  g_clear_object (&self->udp);
   g_clear_object (&self->hosts);
   G_OBJECT_CLASS (shoal_node_manager_parent_class)->dispose (object);
 }
@@ -904,6 +938,56 @@ shoal_node_manager_new (const ShoalNodeConfig *config)
   return self;
 }
 
+/* UDP host caches answer on our port, as they do for any servent. */
+static GSocket *
+bind_udp (ShoalNodeManager *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocket) udp = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
+                                         G_SOCKET_PROTOCOL_UDP, &error);
+  g_autoptr(GInetAddress) any = g_inet_address_new_any (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GInetAddress) given = self->config->listen_address
+    ? g_inet_address_new_from_string (self->config->listen_address) : NULL;
+  g_autoptr(GSocketAddress) address = NULL;
+
+  if (udp == NULL)
+    {
+      g_message ("no UDP socket: %s", error->message);
+      return NULL;
+    }
+  address = g_inet_socket_address_new (given && g_inet_address_get_family (given) == G_SOCKET_FAMILY_IPV4
+                                       ? given : any, shoal_listener_get_port (self->listener));
+  /* Never SO_REUSEADDR on UDP: two servents would share the port. */
+  if (!g_socket_bind (udp, address, FALSE, &error))
+    {
+      g_message ("cannot bind UDP port %u: %s", shoal_listener_get_port (self->listener), error->message);
+      return NULL;
+    }
+  return g_steal_pointer (&udp);
+}
+
+static void
+start_bootstrap (ShoalNodeManager *self)
+{
+  const char *const *udp_host_caches = self->config->default_bootstrap
+    ? shoal_bootstrap_get_default_udp_host_caches () : NULL;
+  const char *const *gwebcaches = self->config->default_bootstrap
+    ? shoal_bootstrap_get_default_gwebcaches () : NULL;
+  const char *const none[] = { NULL };
+
+  if (self->config->udp_host_caches != NULL || self->config->gwebcaches != NULL)
+    {
+      udp_host_caches = self->config->udp_host_caches ? (const char *const *) self->config->udp_host_caches : none;
+      gwebcaches = self->config->gwebcaches ? (const char *const *) self->config->gwebcaches : none;
+    }
+  self->bootstrap = shoal_bootstrap_new (self->hosts);
+  shoal_bootstrap_set_sources (self->bootstrap, udp_host_caches ? udp_host_caches : none,
+                               gwebcaches ? gwebcaches : none);
+  self->udp = bind_udp (self);
+  if (self->udp != NULL)
+    shoal_bootstrap_set_udp_socket (self->bootstrap, self->udp);
+}
+
 gboolean
 shoal_node_manager_start (ShoalNodeManager  *self,
                           GError           **error)
@@ -928,6 +1012,8 @@ shoal_node_manager_start (ShoalNodeManager  *self,
     self->advertised.address = listen_endpoint.address;
   if (self->advertised.address != 0)
     shoal_host_cache_set_own_endpoint (self->hosts, &self->advertised);
+  if (self->config->default_bootstrap || self->config->udp_host_caches || self->config->gwebcaches)
+    start_bootstrap (self);
   self->tick = g_timeout_add (SHOAL_NODE_MANAGER_TICK_MS, on_tick, self);
   fill_slots (self);
   return TRUE;
