@@ -1,6 +1,7 @@
 # Shoal — the two commands of the README's quick start.
 #
-#   make run    install what is missing, build, run Shoal
+#   make run    install what is missing, build, run Shoal (shoald, the
+#               headless servent, until the desktop app exists)
 #   make test   install what is missing, build with AddressSanitizer and
 #               UndefinedBehaviorSanitizer, run the whole suite
 #
@@ -19,19 +20,16 @@ DEB_PACKAGES = meson ninja-build pkg-config clang libclang-rt-14-dev \
 
 all: build
 
+# The headless ultrapeer runs without a display; the desktop app will run
+# with one once it exists. Options for shoald: make run SHOALD_ARGS="--share ~/Music".
+SHOALD_ARGS ?=
+
 run: build
-	@echo
-	@echo "Shoal has no front end yet: the desktop app (shoal) and the headless"
-	@echo "ultrapeer (shoald) are still to be written. What exists is the Gnutella 0.6"
-	@echo "codec (src/core/proto) and its decoder, which prints any captured message"
-	@echo "as JSON:"
-	@echo
-	@echo "  $(BUILDDIR)/src/tools/gnutella-decode FILE..."
-	@vectors=../shared/vectors/gtk-gnutella/queryhit_gtkg_leaf_obsidian_to_up.bin; \
-	if [ -f "$$vectors" ]; then \
-	  echo; echo "For example, a query hit captured from gtk-gnutella:"; echo; \
-	  $(BUILDDIR)/src/tools/gnutella-decode "$$vectors"; \
+	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ]; then \
+	  echo "The desktop app is not written yet: running the headless servent, shoald."; \
 	fi
+	@echo "shoald joins the Gnutella network; Ctrl-C stops it cleanly."
+	exec $(BUILDDIR)/src/daemon/shoald $(SHOALD_ARGS)
 
 test: build
 	meson test -C $(BUILDDIR) --print-errorlogs
