@@ -801,6 +801,11 @@ policy_judge (const ShoalHeaderBlock *peer_headers,
   if (verdict.decision != SHOAL_HANDSHAKE_REFUSE && guid_text != NULL &&
       shoal_guid_from_hex (guid_text, -1, &guid, NULL) && is_connected_to (self, NULL, &guid))
     return shoal_handshake_verdict_refuse (409, "Already connected to this GUID");
+  /* Changing roles is ultrapeer promotion and demotion, not done yet: a
+   * node never turns into another's leaf behind its own back (gtk-gnutella
+   * too only takes guidance in automatic mode). */
+  if (verdict.decision == SHOAL_HANDSHAKE_ACCEPT_GUIDANCE)
+    return shoal_handshake_verdict_refuse (403, "Not becoming a leaf node");
   return verdict;
 }
 
