@@ -979,6 +979,10 @@ root_of_monitor (ShoalLibrary       *self,
   GHashTableIter iter;
   gpointer key, value;
 
+  /* A monitor can still report between our dispose, which drops the
+   * table, and our finalize, which disconnects its signals. */
+  if (self->monitors == NULL)
+    return NULL;
   g_hash_table_iter_init (&iter, self->monitors);
   while (g_hash_table_iter_next (&iter, &key, &value))
     if (value == monitor)
@@ -1069,7 +1073,16 @@ shoal_library_dispose (GObject *object)
       shoal_hasher_cancel_all (self->hasher);
       g_clear_object (&self->hasher);
     }
-  g_clear_pointer (&self->monitors, g_hash_table_unref);
+  if (self->monitors != NULL)
+    {
+      GHashTableIter iter;
+      gpointer monitor;
+
+      g_hash_table_iter_init (&iter, self->monitors);
+      while (g_hash_table_iter_next (&iter, NULL, &monitor))
+        g_signal_handlers_disconnect_by_data (monitor, self);
+      g_clear_pointer (&self->monitors, g_hash_table_unref);
+    }
   if (self->worker != NULL)
     {
       /* The worker finishes the job in hand; queued ones are dropped. */
