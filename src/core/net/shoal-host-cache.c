@@ -946,9 +946,14 @@ static void
 store_send (Store       *store,
             StoreReport *report)
 {
+  g_autoptr(GSource) source = g_idle_source_new ();
+
   report->link = g_atomic_rc_box_acquire (store->link);
-  g_main_context_invoke_full (store->owner_context, G_PRIORITY_DEFAULT,
-                              store_report_run, report, store_report_free);
+  /* Always through the owner's loop: g_main_context_invoke() would run the
+   * report right here, on the store thread, whenever nobody holds the
+   * owner's context (before its loop runs), racing the owner. */
+  g_source_set_callback (source, store_report_run, report, (GDestroyNotify) store_report_free);
+  g_source_attach (source, store->owner_context);
 }
 
 static void

@@ -114,6 +114,23 @@ worker_job_run (gpointer pointer)
   return G_SOURCE_REMOVE;
 }
 
+/* Queues @func to run in @context, always from its own loop. Unlike
+ * g_main_context_invoke(), which runs @func at once on the calling thread
+ * whenever nobody holds @context (before its loop runs, or between two
+ * iterations), so a report could otherwise run on the worker thread. */
+static void
+run_in_context (GMainContext   *context,
+                GSourceFunc     func,
+                gpointer        data,
+                GDestroyNotify  notify)
+{
+  g_autoptr(GSource) source = g_idle_source_new ();
+
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, func, data, notify);
+  g_source_attach (source, context);
+}
+
 /* Queues @func on the worker. The library outlives every job: dispose
  * stops the worker and joins it before anything is freed. */
 static void
@@ -128,8 +145,7 @@ post_to_worker (ShoalLibrary  *self,
   job->func = func;
   job->data = data;
   job->data_free = data_free;
-  g_main_context_invoke_full (self->worker_context, G_PRIORITY_DEFAULT,
-                              worker_job_run, job, worker_job_free);
+  run_in_context (self->worker_context, worker_job_run, job, worker_job_free);
 }
 
 /* What the worker reports after a job: the new totals and QRP snapshot,
@@ -243,8 +259,7 @@ worker_send (ShoalLibrary *self,
     report->error = g_steal_pointer (&error);
   report->qrp_table = shoal_library_qrp_build_table (self->worker_qrp, SHOAL_QRP_GTKG_INFINITY);
   report->qrp_fill_ratio = shoal_library_qrp_get_fill_ratio (self->worker_qrp);
-  g_main_context_invoke_full (self->owner_context, G_PRIORITY_DEFAULT,
-                              report_run, report, report_free);
+  run_in_context (self->owner_context, report_run, report, report_free);
 }
 
 /* Worker: the index's view of one root ------------------------------------ */
@@ -365,8 +380,7 @@ worker_open (ShoalLibrary *self,
   if (self->worker_db == NULL)
     {
       report->error = g_steal_pointer (&error);
-      g_main_context_invoke_full (self->owner_context, G_PRIORITY_DEFAULT,
-                                  report_run, report, report_free);
+      run_in_context (self->owner_context, report_run, report, report_free);
       return;
     }
   /* Everything the index holds goes back into the QRP table, and work a
