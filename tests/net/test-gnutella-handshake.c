@@ -1,6 +1,7 @@
 /* test-gnutella-handshake.c — the 0.6 handshake on loopback connections:
  * recorded gtk-gnutella peers in both directions, refusals, leaf guidance,
  * crawlers, connections to self, limits and timeouts. */
+#include "shoal-test-loop.h"
 #include "shoal-gnutella-handshake.h"
 #include "shoal-test-vectors.h"
 
@@ -16,23 +17,11 @@
 
 /* Waiting --------------------------------------------------------------- */
 
-static gboolean
-on_wait_timeout (gpointer data)
-{
-  g_error ("timed out after %d ms waiting for %s", TEST_TIMEOUT_MS,
-           (const char *) data);
-  return G_SOURCE_REMOVE;
-}
-
 static void
 wait_for (const gboolean *flag,
           const char     *what)
 {
-  guint timeout = g_timeout_add (TEST_TIMEOUT_MS, on_wait_timeout, (gpointer) what);
-
-  while (!*flag)
-    g_main_context_iteration (NULL, TRUE);
-  g_source_remove (timeout);
+  shoal_test_wait_flag (flag, TEST_TIMEOUT_MS, what);
 }
 
 /* A loopback connection ------------------------------------------------- */

@@ -2,6 +2,7 @@
  * direction, the handshake's leftover bytes, keep-alive, idle timeout, byes,
  * hostile input, a peer that never reads, exact counters, and gtk-gnutella's
  * captured deflated stream replayed through a link. */
+#include "shoal-test-loop.h"
 #include "shoal-handshake.h"
 #include "shoal-link.h"
 #include "shoal-net-types.h"
@@ -19,26 +20,12 @@
 
 typedef gboolean (*Condition) (gpointer data);
 
-static gboolean
-on_wait_timeout (gpointer data)
-{
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
 static void
 wait_until (Condition   done,
             gpointer    data,
             const char *what)
 {
-  gboolean timed_out = FALSE;
-  guint timeout_id = g_timeout_add (WAIT_TIMEOUT_MS, on_wait_timeout, &timed_out);
-
-  while (!done (data) && !timed_out)
-    g_main_context_iteration (NULL, TRUE);
-  if (timed_out)
-    g_error ("timed out waiting for %s", what);
-  g_source_remove (timeout_id);
+  shoal_test_wait_until (done, data, WAIT_TIMEOUT_MS, what);
 }
 
 /* Runs whatever is ready, so that sources the test just caused finish. */

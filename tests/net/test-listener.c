@@ -1,6 +1,7 @@
 /* test-listener.c — one port on loopback: each kind of first line handed
  * to its handler, answers when nobody takes it, garbage, silent, slow and
  * oversized clients, and IPv4 with IPv6. */
+#include "shoal-test-loop.h"
 #include "shoal-gnutella-handshake.h"
 #include "shoal-listener.h"
 
@@ -30,23 +31,11 @@ static const char not_implemented_answer[] =
 
 /* Waiting --------------------------------------------------------------- */
 
-static gboolean
-on_wait_timeout (gpointer data)
-{
-  g_error ("timed out after %d ms waiting for %s", TEST_TIMEOUT_MS,
-           (const char *) data);
-  return G_SOURCE_REMOVE;
-}
-
 static void
 wait_for (const gboolean *flag,
           const char     *what)
 {
-  guint timeout = g_timeout_add (TEST_TIMEOUT_MS, on_wait_timeout, (gpointer) what);
-
-  while (!*flag)
-    g_main_context_iteration (NULL, TRUE);
-  g_source_remove (timeout);
+  shoal_test_wait_flag (flag, TEST_TIMEOUT_MS, what);
 }
 
 static gboolean
@@ -73,16 +62,29 @@ get_count (ShoalListener        *listener,
   return shoal_listener_get_count (listener, outcome);
 }
 
+typedef struct
+{
+  ShoalListener        *listener;
+  ShoalListenerOutcome  outcome;
+  guint64               expected;
+} CountWait;
+
+static gboolean
+count_reached (gpointer data)
+{
+  CountWait *wait = data;
+
+  return get_count (wait->listener, wait->outcome) >= wait->expected;
+}
+
 static void
 wait_for_count (ShoalListener        *listener,
                 ShoalListenerOutcome  outcome,
                 guint64               expected)
 {
-  guint timeout = g_timeout_add (TEST_TIMEOUT_MS, on_wait_timeout, (gpointer) "a count");
+  CountWait wait = { listener, outcome, expected };
 
-  while (get_count (listener, outcome) < expected)
-    g_main_context_iteration (NULL, TRUE);
-  g_source_remove (timeout);
+  shoal_test_wait_until (count_reached, &wait, TEST_TIMEOUT_MS, "a count");
   g_assert_cmpuint (get_count (listener, outcome), ==, expected);
 }
 
@@ -392,15 +394,27 @@ fixture_stop (Fixture *fixture)
   g_clear_error (&fixture->handshake_error);
 }
 
+typedef struct
+{
+  Fixture *fixture;
+  guint    count;
+} HandedWait;
+
+static gboolean
+handed_reached (gpointer data)
+{
+  HandedWait *wait = data;
+
+  return wait->fixture->handed->len >= wait->count;
+}
+
 static void
 wait_for_handed (Fixture *fixture,
                  guint    count)
 {
-  guint timeout = g_timeout_add (TEST_TIMEOUT_MS, on_wait_timeout, (gpointer) "a hand-over");
+  HandedWait wait = { fixture, count };
 
-  while (fixture->handed->len < count)
-    g_main_context_iteration (NULL, TRUE);
-  g_source_remove (timeout);
+  shoal_test_wait_until (handed_reached, &wait, TEST_TIMEOUT_MS, "a hand-over");
 }
 
 static Handed *

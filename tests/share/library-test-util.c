@@ -2,6 +2,8 @@
 #define _GNU_SOURCE  /* nftw() */
 #include "library-test-util.h"
 
+#include "shoal-test-loop.h"
+
 #include <ftw.h>
 #include <glib/gstdio.h>
 #include <linux/capability.h>
@@ -9,26 +11,12 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-static gboolean
-on_timeout (gpointer data)
-{
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
 void
 library_test_wait (LibraryTestCheck check,
                    gpointer         data,
                    const char      *what)
 {
-  gboolean timed_out = FALSE;
-  guint timeout = g_timeout_add (LIBRARY_TEST_TIMEOUT_MS, on_timeout, &timed_out);
-
-  while (!check (data) && !timed_out)
-    g_main_context_iteration (NULL, TRUE);
-  if (timed_out)
-    g_error ("timed out after %d ms waiting for %s", LIBRARY_TEST_TIMEOUT_MS, what);
-  g_source_remove (timeout);
+  shoal_test_wait_until (check, data, LIBRARY_TEST_TIMEOUT_MS, what);
 }
 
 static gboolean

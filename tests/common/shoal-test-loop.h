@@ -1,0 +1,22 @@
+/* shoal-test-loop.h — waiting on the main loop in tests, with a deadline
+ * that fails the test instead of hanging it. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef gboolean (*ShoalTestCheck) (gpointer data);
+
+/* Iterates the default main context until @check holds; fails the test
+ * ("timed out waiting for @what") after @timeout_ms. */
+void shoal_test_wait_until (ShoalTestCheck  check,
+                            gpointer        data,
+                            guint           timeout_ms,
+                            const char     *what);
+/* The same, until *@flag is TRUE. */
+void shoal_test_wait_flag  (const gboolean *flag,
+                            guint           timeout_ms,
+                            const char     *what);
+
+G_END_DECLS
