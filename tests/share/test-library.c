@@ -218,6 +218,57 @@ test_reopen_does_not_rehash (Fixture       *fixture,
   g_assert_cmpfloat (shoal_library_get_qrp_fill_ratio (again), >, 0.0);
 }
 
+/* Makes the file with @contents wait for a hash, as a crash between its
+ * scan and its hashing leaves it; with @stale_stat its stored stat is also
+ * not what is on disk, as when it changed while we were not running. */
+static void
+make_pending (ShoalLibraryDb *db,
+              const char     *contents,
+              gboolean        stale_stat)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ShoalLibraryFile) file = NULL;
+  guint8 sha1[SHOAL_SHARE_SHA1_SIZE];
+  ShoalFileStat other;
+  guint32 index;
+
+  library_test_sha1_of (contents, strlen (contents), sha1);
+  file = shoal_library_db_lookup_sha1 (db, sha1, &error);
+  g_assert_no_error (error);
+  other = file->stat;
+  other.size++;
+  g_assert_true (shoal_library_db_upsert_file (db, file->root_id, file->relpath, &other, &index, &error));
+  if (!stale_stat)
+    g_assert_true (shoal_library_db_upsert_file (db, file->root_id, file->relpath, &file->stat, &index, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (index, ==, file->index);
+}
+
+static void
+test_reopen_resumes_hashing_once (Fixture       *fixture,
+                                  gconstpointer  data)
+{
+  g_autofree char *db_path = g_build_filename (fixture->data_dir, "library.db", NULL);
+  g_autoptr(ShoalLibrary) again = NULL;
+  g_autoptr(GError) error = NULL;
+  ShoalLibraryDb *db;
+
+  g_clear_object (&fixture->root);
+  g_clear_object (&fixture->library);
+  db = shoal_library_db_open (db_path, SHOAL_LIBRARY_DB_READ_WRITE, &error);
+  g_assert_no_error (error);
+  make_pending (db, OBSIDIAN_TEXT, FALSE);
+  make_pending (db, "music", TRUE);
+  shoal_library_db_close (db);
+
+  /* The second file is both pending and changed on disk: the start must
+   * hash it once, not once for each reason. */
+  again = shoal_library_new (fixture->data_dir);
+  library_test_wait_idle (again);
+  g_assert_cmpuint (shoal_library_get_files_hashed (again), ==, 2);
+  g_assert_cmpuint (shoal_library_get_hashed_count (again), ==, 4);
+}
+
 static void
 test_remove_root (Fixture       *fixture,
                   gconstpointer  data)
@@ -254,6 +305,7 @@ main (int argc, char **argv)
   ADD ("/library/live-updates", test_live_updates);
   ADD ("/library/modified-is-rehashed", test_modified_is_rehashed);
   ADD ("/library/reopen-does-not-rehash", test_reopen_does_not_rehash);
+  ADD ("/library/reopen-resumes-hashing-once", test_reopen_resumes_hashing_once);
   ADD ("/library/remove-root", test_remove_root);
   ADD ("/library/bad-root", test_bad_root);
 #undef ADD

@@ -352,23 +352,6 @@ add_file_to_qrp (const ShoalLibraryFile *file,
 }
 
 static void
-worker_queue_pending_hashes (ShoalLibrary *self,
-                             Report       *report,
-                             GError      **error)
-{
-  g_autoptr(GPtrArray) pending = shoal_library_db_pending_hashes (self->worker_db, G_MAXUINT, error);
-
-  for (guint i = 0; pending != NULL && i < pending->len; i++)
-    {
-      ShoalLibraryFile *file = g_ptr_array_index (pending, i);
-      g_autofree char *root_path = shoal_library_db_get_root_path (self->worker_db, file->root_id, NULL);
-
-      if (root_path != NULL)
-        request_hash (report, root_path, file);
-    }
-}
-
-static void
 worker_open (ShoalLibrary *self,
              gpointer      data)
 {
@@ -387,9 +370,10 @@ worker_open (ShoalLibrary *self,
    * crash interrupted (files not hashed yet) is queued again. */
   if (!shoal_library_db_foreach_file (self->worker_db, add_file_to_qrp, self->worker_qrp, &error))
     report->error = g_steal_pointer (&error);
-  worker_queue_pending_hashes (self, report, report->error ? NULL : &report->error);
   /* Files may have changed while we were not running, and a scan that a
-   * crash interrupted left nothing behind (it commits as a whole). */
+   * crash interrupted left nothing behind (it commits as a whole). Those
+   * scans also queue again the hashes a crash interrupted: only after
+   * them, so that a file both pending and changed is hashed once. */
   report->rescan_roots = TRUE;
   roots = shoal_library_db_list_roots (self->worker_db, report->error ? NULL : &report->error);
   for (guint i = 0; roots != NULL && i < roots->len; i++)
@@ -410,6 +394,7 @@ typedef struct
   gint64            root_id;
   char             *root_path;
   GStrv             subdirs;       /* NULL: the whole root */
+  gboolean          resume_hashing; /* also queue files still pending */
   ShoalScanOptions *options;
   GTask            *task;          /* add_root's, or NULL */
 } ScanJob;
@@ -630,6 +615,29 @@ scan_parts (ScanJob     *job,
   return merged;
 }
 
+/* Queues the root's files that have no hash yet and that the scan did
+ * not queue itself (the ones it found added or changed). */
+static void
+queue_unhashed_files (ScanJob    *job,
+                      GHashTable *known,
+                      Report     *report)
+{
+  g_autoptr(GHashTable) queued = g_hash_table_new (NULL, NULL);
+  GHashTableIter iter;
+  gpointer value;
+
+  for (guint i = 0; i < report->to_hash->len; i++)
+    g_hash_table_add (queued, GUINT_TO_POINTER (g_array_index (report->to_hash, HashRequest, i).index));
+  g_hash_table_iter_init (&iter, known);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      const ShoalLibraryFile *file = value;
+
+      if (!file->has_sha1 && !g_hash_table_contains (queued, GUINT_TO_POINTER (file->index)))
+        request_hash (report, job->root_path, file);
+    }
+}
+
 static void
 worker_scan (ShoalLibrary *self,
              gpointer      data)
@@ -655,6 +663,8 @@ worker_scan (ShoalLibrary *self,
           g_hash_table_remove (self->worker_known, &job->root_id);
         }
     }
+  if (error == NULL && known != NULL && job->resume_hashing)
+    queue_unhashed_files (job, known, report);
   if (error != NULL)
     report->error = g_error_copy (error);
   else if (known != NULL)
@@ -915,6 +925,8 @@ complete_add_root (ShoalLibrary *self,
   g_task_return_pointer (report->task, g_object_ref (root), g_object_unref);
 }
 
+static void rescan_every_root (ShoalLibrary *self, gboolean resume_hashing);
+
 static void
 report_deliver (ShoalLibrary *self,
                 Report       *report)
@@ -936,7 +948,7 @@ report_deliver (ShoalLibrary *self,
   for (guint i = 0; i < report->roots->len; i++)
     show_root (self, g_ptr_array_index (report->roots, i));
   if (report->rescan_roots)
-    shoal_library_rescan (self);
+    rescan_every_root (self, TRUE);
   if (report->removed_root_id != 0)
     {
       guint position;
@@ -973,17 +985,33 @@ report_deliver (ShoalLibrary *self,
 static void
 post_scan (ShoalLibrary    *self,
            ShoalSharedRoot *root,
-           GStrv            subdirs)
+           GStrv            subdirs,
+           gboolean         resume_hashing)
 {
   ScanJob *job = g_new0 (ScanJob, 1);
 
   job->root_id = shoal_shared_root_get_id (root);
   job->root_path = g_strdup (shoal_shared_root_get_path (root));
   job->subdirs = subdirs;
+  job->resume_hashing = resume_hashing;
   job->options = shoal_scan_options_copy (self->scan_options);
   shoal_shared_root_set_scanning (root, TRUE);
   job_started (self);
   post_to_worker (self, worker_scan, job, scan_job_free);
+}
+
+static void
+rescan_every_root (ShoalLibrary *self,
+                   gboolean      resume_hashing)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->roots));
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(ShoalSharedRoot) root = g_list_model_get_item (G_LIST_MODEL (self->roots), i);
+
+      post_scan (self, root, NULL, resume_hashing);
+    }
 }
 
 static ShoalSharedRoot *
@@ -1013,7 +1041,7 @@ on_monitor_changed (ShoalFolderMonitor *monitor,
   ShoalSharedRoot *root = root_of_monitor (self, monitor);
 
   if (root != NULL)
-    post_scan (self, root, g_strdupv (folders));
+    post_scan (self, root, g_strdupv (folders), FALSE);
 }
 
 /* Changes are only reported once every folder is watched: a file created
@@ -1028,7 +1056,7 @@ on_monitor_ready (ShoalFolderMonitor *monitor,
   ShoalSharedRoot *root = root_of_monitor (self, monitor);
 
   if (root != NULL && shoal_folder_monitor_get_ready (monitor))
-    post_scan (self, root, NULL);
+    post_scan (self, root, NULL, FALSE);
 }
 
 static void
@@ -1384,16 +1412,8 @@ shoal_library_remove_root (ShoalLibrary    *self,
 void
 shoal_library_rescan (ShoalLibrary *self)
 {
-  guint n;
-
   g_return_if_fail (SHOAL_IS_LIBRARY (self));
-  n = g_list_model_get_n_items (G_LIST_MODEL (self->roots));
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(ShoalSharedRoot) root = g_list_model_get_item (G_LIST_MODEL (self->roots), i);
-
-      post_scan (self, root, NULL);
-    }
+  rescan_every_root (self, FALSE);
 }
 
 /* Searching ------------------------------------------------------------------ */
