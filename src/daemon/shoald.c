@@ -1,12 +1,13 @@
 /* shoald.c — the headless servent: joins the Gnutella network, shares
- * folders, keeps its links, and stops cleanly on SIGINT or SIGTERM. Links
- * no GTK. */
+ * folders, routes and answers queries, and stops cleanly on SIGINT or
+ * SIGTERM; SIGUSR1 writes its state to status.json in the data dir.
+ * Links no GTK. */
 #include <glib-unix.h>
 #include <gio/gio.h>
 #include <locale.h>
 
-#include "shoal-library.h"
-#include "shoal-node-manager.h"
+#include "shoal-servent.h"
+#include "shoald-status.h"
 
 /* How often the daemon logs a line of status. */
 #define STATUS_INTERVAL_S 30
@@ -16,8 +17,10 @@
 typedef struct
 {
   GMainLoop        *loop;
-  ShoalNodeManager *node;
+  ShoalServent     *servent;
+  ShoalNodeManager *node;       /* the servent's */
   ShoalLibrary     *library;
+  char             *status_path;
   gboolean          stopping;
 } Daemon;
 
@@ -39,23 +42,6 @@ parse_role (const char    *text,
       return FALSE;
     }
   return TRUE;
-}
-
-static void
-update_shared (Daemon *daemon)
-{
-  guint64 files = shoal_library_get_file_count (daemon->library);
-  guint64 kbytes = shoal_library_get_shared_bytes (daemon->library) / 1024;
-
-  shoal_node_manager_set_shared (daemon->node, (guint32) MIN (files, G_MAXUINT32),
-                                 (guint32) MIN (kbytes, G_MAXUINT32));
-}
-
-static void
-on_library_changed (ShoalLibrary *library,
-                    gpointer      user_data)
-{
-  update_shared (user_data);
 }
 
 static void
@@ -102,6 +88,17 @@ on_link_count (GObject    *node,
     g_main_loop_quit (daemon->loop);
 }
 
+static gboolean
+on_status_signal (gpointer user_data)
+{
+  Daemon *daemon = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!shoald_status_write (daemon->servent, daemon->status_path, &error))
+    g_warning ("cannot write the status: %s", error->message);
+  return G_SOURCE_CONTINUE;
+}
+
 /* BYE to every peer, then exit once they are gone or the grace is over. */
 static gboolean
 on_stop_signal (gpointer user_data)
@@ -112,7 +109,7 @@ on_stop_signal (gpointer user_data)
     return G_SOURCE_CONTINUE;
   g_message ("shutting down");
   daemon->stopping = TRUE;
-  shoal_node_manager_shutdown (daemon->node);
+  shoal_servent_shutdown (daemon->servent);
   if (shoal_node_manager_get_link_count (daemon->node) == 0)
     g_main_loop_quit (daemon->loop);
   else
@@ -133,6 +130,7 @@ main (int argc, char **argv)
   gint port = SHOAL_DEFAULT_PORT;
   gboolean no_default_bootstrap = FALSE;
   gboolean allow_private = FALSE;
+  gboolean anchors_only = FALSE;
   GOptionEntry entries[] = {
     { "port", 'p', 0, G_OPTION_ARG_INT, &port, "TCP (and UDP) port to listen on; 0 picks one", "PORT" },
     { "listen-address", 0, 0, G_OPTION_ARG_STRING, &listen_address, "Address to listen on (default: all)", "ADDRESS" },
@@ -140,6 +138,7 @@ main (int argc, char **argv)
     { "role", 0, 0, G_OPTION_ARG_STRING, &role, "auto, leaf or ultrapeer", "ROLE" },
     { "anchor", 'a', 0, G_OPTION_ARG_STRING_ARRAY, &anchors, "A node to join through first (repeatable)", "HOST:PORT" },
     { "no-default-bootstrap", 0, 0, G_OPTION_ARG_NONE, &no_default_bootstrap, "Never contact the built-in host caches", NULL },
+    { "anchors-only", 0, 0, G_OPTION_ARG_NONE, &anchors_only, "Dial only the anchors, never hosts learned from the network", NULL },
     { "allow-private", 0, 0, G_OPTION_ARG_NONE, &allow_private, "Accept and dial private and loopback addresses (LANs, tests)", NULL },
     { "share", 's', 0, G_OPTION_ARG_FILENAME_ARRAY, &shares, "A folder to share (repeatable)", "DIR" },
     { "uhc", 0, 0, G_OPTION_ARG_STRING_ARRAY, &udp_host_caches, "A UDP host cache to bootstrap from, replacing the built-in list (repeatable)", "HOST:PORT" },
@@ -166,6 +165,7 @@ main (int argc, char **argv)
   config->port = (guint16) port;
   config->listen_address = g_strdup (listen_address);
   config->allow_private = allow_private;
+  config->anchors_only = anchors_only;
   config->default_bootstrap = !no_default_bootstrap;
   config->udp_host_caches = g_strdupv (udp_host_caches);
   config->gwebcaches = g_strdupv (gwebcaches);
@@ -188,25 +188,30 @@ main (int argc, char **argv)
 
   daemon.loop = g_main_loop_new (NULL, FALSE);
   daemon.library = shoal_library_new (config->data_dir);
-  daemon.node = shoal_node_manager_new (config);
-  if (!shoal_node_manager_start (daemon.node, &error))
+  daemon.servent = shoal_servent_new (config, daemon.library);
+  daemon.node = shoal_servent_get_node_manager (daemon.servent);
+  daemon.status_path = g_build_filename (config->data_dir, "status.json", NULL);
+  /* Before the port opens: whoever sees it open may signal us. */
+  g_unix_signal_add (SIGINT, on_stop_signal, &daemon);
+  g_unix_signal_add (SIGTERM, on_stop_signal, &daemon);
+  g_unix_signal_add (SIGUSR1, on_status_signal, &daemon);
+  if (!shoal_servent_start (daemon.servent, &error))
     {
       g_printerr ("shoald: cannot start: %s\n", error->message);
       return 1;
     }
   g_message ("listening on port %u", shoal_node_manager_get_port (daemon.node));
-  g_signal_connect (daemon.library, "changed", G_CALLBACK (on_library_changed), &daemon);
   g_signal_connect (daemon.node, "notify::link-count", G_CALLBACK (on_link_count), &daemon);
   for (guint i = 0; shares != NULL && shares[i] != NULL; i++)
     shoal_library_add_root_async (daemon.library, shares[i], NULL, on_root_added, NULL);
-  g_unix_signal_add (SIGINT, on_stop_signal, &daemon);
-  g_unix_signal_add (SIGTERM, on_stop_signal, &daemon);
   g_timeout_add_seconds (STATUS_INTERVAL_S, log_status, &daemon);
 
   g_main_loop_run (daemon.loop);
 
-  g_object_unref (daemon.node);
+  g_object_run_dispose (G_OBJECT (daemon.servent));
+  g_object_unref (daemon.servent);
   g_object_unref (daemon.library);
+  g_free (daemon.status_path);
   g_main_loop_unref (daemon.loop);
   return 0;
 }

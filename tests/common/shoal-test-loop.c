@@ -37,3 +37,22 @@ shoal_test_wait_flag (const gboolean *flag,
 {
   shoal_test_wait_until (flag_is_set, (gpointer) flag, timeout_ms, what);
 }
+
+static gboolean
+on_poll_tick (gpointer data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+void
+shoal_test_poll_until (ShoalTestCheck  check,
+                       gpointer        data,
+                       guint           interval_ms,
+                       guint           timeout_ms,
+                       const char     *what)
+{
+  guint tick = g_timeout_add (interval_ms, on_poll_tick, NULL);
+
+  shoal_test_wait_until (check, data, timeout_ms, what);
+  g_source_remove (tick);
+}

@@ -19,4 +19,12 @@ void shoal_test_wait_flag  (const gboolean *flag,
                             guint           timeout_ms,
                             const char     *what);
 
+/* For state outside this process (another process's files, its
+ * answers): wakes up every @interval_ms to check again. */
+void shoal_test_poll_until (ShoalTestCheck  check,
+                            gpointer        data,
+                            guint           interval_ms,
+                            guint           timeout_ms,
+                            const char     *what);
+
 G_END_DECLS

@@ -34,6 +34,9 @@ typedef struct
   GPtrArray     *anchors;          /* "host:port" texts, resolved when dialled first */
   gboolean       allow_private;    /* LAN and loopback tests */
   gboolean       default_bootstrap;
+  /* Dial nothing but the anchors: a fixed topology (private networks,
+   * tests); incoming links are still accepted. */
+  gboolean       anchors_only;
   /* Bootstrap sources replacing the built-in lists when non-NULL:
    * "host:port" UDP host caches and http:// GWebCache URLs. */
   GStrv          udp_host_caches;

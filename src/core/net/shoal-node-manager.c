@@ -43,6 +43,9 @@ typedef struct
   ShoalPeerRole      role;
   gboolean           outgoing;
   char              *user_agent;
+  gboolean           last_hop_qrp;
+  guint8             max_ttl;
+  guint              degree;
 } Peer;
 
 struct _ShoalNodeManager
@@ -54,6 +57,7 @@ struct _ShoalNodeManager
   ShoalPeerRole         role;
   gint64                started_usec;
   ShoalIpv4Endpoint     advertised;     /* our address as peers see it */
+  gboolean              reachable;      /* an incoming link came */
   guint32               shared_files;
   guint32               shared_kbytes;
 
@@ -84,6 +88,16 @@ enum
 };
 
 static GParamSpec *properties[N_PROPS];
+
+enum
+{
+  SIGNAL_LINK_ADDED,
+  SIGNAL_LINK_REMOVED,
+  SIGNAL_MESSAGE_RECEIVED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (ShoalNodeManager, shoal_node_manager, G_TYPE_OBJECT)
 
@@ -316,7 +330,8 @@ on_link_message (ShoalLink   *link,
     answer_ping (peer, message);
   else if (message->pong != NULL)
     learn_from_pong (peer, message);
-  /* Queries, hits and pushes are routed by the search layer (next issue). */
+  else if (message->bye == NULL)
+    g_signal_emit (peer->manager, signals[SIGNAL_MESSAGE_RECEIVED], 0, peer->id, message);
 }
 
 static void
@@ -332,6 +347,7 @@ on_link_closed (ShoalLink    *link,
   if (endpoint_is_set (&peer->listen))
     shoal_host_cache_set_in_use (self->hosts, &peer->listen, FALSE);
   shoal_pong_cache_forget_link (self->pongs, peer->id);
+  g_signal_emit (self, signals[SIGNAL_LINK_REMOVED], 0, peer->id);
   g_hash_table_remove (self->peers, &peer->id);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LINK_COUNT]);
 }
@@ -355,6 +371,57 @@ learn_from_handshake (ShoalNodeManager           *self,
       self->advertised.address = result->our_address.address;
       shoal_host_cache_set_own_endpoint (self->hosts, &self->advertised);
     }
+}
+
+/* A small number from a header, 0 when it is not one. */
+static guint
+header_number (const char *value)
+{
+  g_autofree char *text = g_strstrip (g_strdup (value));
+  guint64 number = 0;
+
+  if (!g_ascii_string_to_unsigned (text, 10, 0, G_MAXUINT16, &number, NULL))
+    return 0;
+  return (guint) number;
+}
+
+/* What the peer's last header block says it does (a later block, its
+ * step 3, overrides its step 1). */
+static void
+read_peer_features (Peer                       *peer,
+                    const ShoalHandshakeResult *result)
+{
+  for (guint i = 0; result->peer_blocks != NULL && i < result->peer_blocks->len; i++)
+    {
+      const ShoalHeaderBlock *block = g_ptr_array_index (result->peer_blocks, i);
+      const char *value;
+
+      if (shoal_header_block_get (block, "X-Ultrapeer-Query-Routing") != NULL)
+        peer->last_hop_qrp = TRUE;
+      if ((value = shoal_header_block_get (block, "X-Max-TTL")) != NULL)
+        peer->max_ttl = (guint8) MIN (header_number (value), G_MAXUINT8);
+      if ((value = shoal_header_block_get (block, "X-Degree")) != NULL)
+        peer->degree = header_number (value);
+    }
+}
+
+static ShoalPeerInfo *
+peer_info_new (Peer *peer)
+{
+  ShoalPeerInfo *info = g_new0 (ShoalPeerInfo, 1);
+
+  info->id = peer->id;
+  info->remote = peer->remote;
+  info->listen = peer->listen;
+  info->role = peer->role;
+  info->outgoing = peer->outgoing;
+  info->user_agent = g_strdup (peer->user_agent);
+  if (peer->has_guid)
+    info->guid = peer->guid;
+  info->last_hop_qrp = peer->last_hop_qrp;
+  info->max_ttl = peer->max_ttl;
+  info->degree = peer->degree;
+  return info;
 }
 
 static gboolean
@@ -454,6 +521,9 @@ add_peer (ShoalNodeManager           *self,
   peer->role = result->peer_role;
   peer->outgoing = outgoing;
   peer->user_agent = g_strdup (result->user_agent);
+  read_peer_features (peer, result);
+  if (!outgoing)
+    self->reachable = TRUE;
   peer->link = shoal_link_new (stream, result->leftover, result->deflate_input,
                                result->deflate_output, &config);
   g_signal_connect (peer->link, "message-received", G_CALLBACK (on_link_message), peer);
@@ -467,6 +537,11 @@ add_peer (ShoalNodeManager           *self,
   shoal_link_start (peer->link);
   send_ping (peer, outgoing && shoal_host_cache_get_count (self->hosts) < FEW_HOSTS
                    ? DISCOVERY_TTL : 1);
+  {
+    g_autoptr(ShoalPeerInfo) info = peer_info_new (peer);
+
+    g_signal_emit (self, signals[SIGNAL_LINK_ADDED], 0, info);
+  }
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LINK_COUNT]);
 }
 
@@ -584,6 +659,9 @@ on_connected (GObject      *source,
       dial_done (connection, FALSE);
       return;
     }
+  /* The client's connect timeout stays on the socket: a link that reads
+   * nothing for that long would fail. The link keeps its own timers. */
+  g_socket_set_timeout (g_socket_connection_get_socket (socket), 0);
   /* Anchors are dialled by name: now we know where they are. */
   address = g_socket_connection_get_remote_address (socket, NULL);
   if (address != NULL && !endpoint_is_set (&connection->remote))
@@ -672,13 +750,30 @@ is_dialing (ShoalNodeManager        *self,
 
 /* Anchors first, then the best hosts of the cache, until the slots of our
  * role that we fill ourselves are taken or being dialled. */
+/* With only anchors to dial, each one we are not linked to is dialled
+ * again (with the same backoff), however many other links we have. */
+static gboolean
+anchors_missing (ShoalNodeManager *self)
+{
+  GHashTableIter iter;
+  gpointer value;
+  guint outgoing = 0;
+
+  if (!self->config->anchors_only)
+    return FALSE;
+  g_hash_table_iter_init (&iter, self->peers);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    outgoing += ((Peer *) value)->outgoing;
+  return outgoing < self->config->anchors->len;
+}
+
 static void
 fill_slots (ShoalNodeManager *self)
 {
   guint links = count_peers (self, SHOAL_PEER_ROLE_ULTRAPEER);
   gint64 now = g_get_monotonic_time ();
 
-  if (g_hash_table_size (self->peers) > 0)
+  if (g_hash_table_size (self->peers) > 0 && !anchors_missing (self))
     self->anchor_retry_usec = 0;
   else if (self->dials_in_flight == 0 && g_queue_is_empty (&self->anchors) &&
            now - self->anchors_queued_usec >= self->anchor_retry_usec)
@@ -700,6 +795,8 @@ fill_slots (ShoalNodeManager *self)
           dial_anchor (self, anchor);
           continue;
         }
+      if (self->config->anchors_only)
+        break;
       if (!shoal_host_cache_pick_next (self->hosts, &endpoint))
         break;
       if (is_connected_to (self, &endpoint, NULL) || is_dialing (self, &endpoint) ||
@@ -906,6 +1003,32 @@ shoal_node_manager_class_init (ShoalNodeManagerClass *klass)
                        0, G_MAXUINT, 0,
                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * ShoalNodeManager::link-added:
+   * @info: (type gpointer): the ShoalPeerInfo of the new link, borrowed
+   */
+  signals[SIGNAL_LINK_ADDED] =
+    g_signal_new ("link-added", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 1, G_TYPE_POINTER);
+  /**
+   * ShoalNodeManager::link-removed:
+   * @id: the link that closed
+   */
+  signals[SIGNAL_LINK_REMOVED] =
+    g_signal_new ("link-removed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 1, G_TYPE_UINT64);
+  /**
+   * ShoalNodeManager::message-received:
+   * @id: the link it came by
+   * @message: (type gpointer): the ShoalMessage, borrowed
+   *
+   * A message that is not the manager's own business (pings, pongs and
+   * byes are): queries, hits, pushes, QRP, vendor messages.
+   */
+  signals[SIGNAL_MESSAGE_RECEIVED] =
+    g_signal_new ("message-received", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                  NULL, NULL, G_TYPE_NONE, 2, G_TYPE_UINT64, G_TYPE_POINTER);
 }
 
 static void
@@ -1091,15 +1214,7 @@ shoal_node_manager_list_peers (ShoalNodeManager *self)
   g_hash_table_iter_init (&iter, self->peers);
   while (g_hash_table_iter_next (&iter, NULL, &value))
     {
-      Peer *peer = value;
-      ShoalPeerInfo *info = g_new0 (ShoalPeerInfo, 1);
-
-      info->remote = peer->remote;
-      info->listen = peer->listen;
-      info->role = peer->role;
-      info->outgoing = peer->outgoing;
-      info->user_agent = g_strdup (peer->user_agent);
-      g_ptr_array_add (list, info);
+      g_ptr_array_add (list, peer_info_new (value));
     }
   return list;
 }
@@ -1112,4 +1227,73 @@ shoal_node_manager_set_shared (ShoalNodeManager *self,
   g_return_if_fail (SHOAL_IS_NODE_MANAGER (self));
   self->shared_files = files;
   self->shared_kbytes = kbytes;
+}
+
+gboolean
+shoal_node_manager_send (ShoalNodeManager  *self,
+                         guint64            link_id,
+                         GBytes            *message,
+                         ShoalLinkPriority  priority)
+{
+  Peer *peer;
+
+  g_return_val_if_fail (SHOAL_IS_NODE_MANAGER (self), FALSE);
+  peer = self->peers ? g_hash_table_lookup (self->peers, &link_id) : NULL;
+  return peer != NULL && shoal_link_send_bytes (peer->link, message, priority);
+}
+
+void
+shoal_node_manager_close_link (ShoalNodeManager *self,
+                               guint64           link_id,
+                               guint16           code,
+                               const char       *reason)
+{
+  Peer *peer;
+
+  g_return_if_fail (SHOAL_IS_NODE_MANAGER (self));
+  peer = self->peers ? g_hash_table_lookup (self->peers, &link_id) : NULL;
+  if (peer != NULL)
+    shoal_link_close (peer->link, code, reason);
+}
+
+gsize
+shoal_node_manager_get_queued_bytes (ShoalNodeManager *self,
+                                     guint64           link_id)
+{
+  Peer *peer;
+
+  g_return_val_if_fail (SHOAL_IS_NODE_MANAGER (self), 0);
+  peer = self->peers ? g_hash_table_lookup (self->peers, &link_id) : NULL;
+  return peer != NULL ? shoal_link_get_queued_bytes (peer->link) : 0;
+}
+
+gboolean
+shoal_node_manager_get_link_stats (ShoalNodeManager *self,
+                                   guint64           link_id,
+                                   ShoalLinkStats   *stats)
+{
+  Peer *peer;
+
+  g_return_val_if_fail (SHOAL_IS_NODE_MANAGER (self), FALSE);
+  peer = self->peers ? g_hash_table_lookup (self->peers, &link_id) : NULL;
+  if (peer == NULL)
+    return FALSE;
+  shoal_link_get_stats (peer->link, stats);
+  return TRUE;
+}
+
+ShoalIpv4Endpoint
+shoal_node_manager_get_advertised (ShoalNodeManager *self)
+{
+  ShoalIpv4Endpoint none = { 0, 0 };
+
+  g_return_val_if_fail (SHOAL_IS_NODE_MANAGER (self), none);
+  return self->advertised;
+}
+
+gboolean
+shoal_node_manager_get_reachable (ShoalNodeManager *self)
+{
+  g_return_val_if_fail (SHOAL_IS_NODE_MANAGER (self), FALSE);
+  return self->reachable;
 }

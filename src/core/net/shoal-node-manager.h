@@ -6,6 +6,7 @@
 #include <gio/gio.h>
 
 #include "shoal-host-cache.h"
+#include "shoal-link.h"
 #include "shoal-net-types.h"
 #include "shoal-node-config.h"
 
@@ -25,11 +26,18 @@ G_DECLARE_FINAL_TYPE (ShoalNodeManager, shoal_node_manager, SHOAL, NODE_MANAGER,
 /* One link as the manager reports it. */
 typedef struct
 {
+  guint64           id;         /* the link's id, never 0 */
   ShoalIpv4Endpoint remote;     /* where it is connected */
   ShoalIpv4Endpoint listen;     /* where it says it accepts connections */
   ShoalPeerRole     role;       /* the peer's role */
   gboolean          outgoing;
   char             *user_agent;
+  ShoalGuid         guid;       /* its servent GUID, zero if it sent none */
+  /* What its handshake said it does: last-hop QRP
+   * (X-Ultrapeer-Query-Routing), X-Max-TTL and X-Degree (0 unknown). */
+  gboolean          last_hop_qrp;
+  guint8            max_ttl;
+  guint             degree;
 } ShoalPeerInfo;
 
 void              shoal_peer_info_free             (ShoalPeerInfo *info);
@@ -52,6 +60,29 @@ GPtrArray        *shoal_node_manager_list_peers    (ShoalNodeManager *self);
 void              shoal_node_manager_set_shared    (ShoalNodeManager *self,
                                                     guint32           files,
                                                     guint32           kbytes);
+/* Our address as peers see it (port included); 0.0.0.0:0 until a peer
+ * told us. */
+ShoalIpv4Endpoint shoal_node_manager_get_advertised (ShoalNodeManager *self);
+/* Whether a peer ever reached us: an incoming link proves we are not
+ * firewalled. */
+gboolean          shoal_node_manager_get_reachable (ShoalNodeManager *self);
+/* Queues a whole message on link @link_id; FALSE when there is no such
+ * link or its queue refused it. */
+gboolean          shoal_node_manager_send          (ShoalNodeManager  *self,
+                                                    guint64            link_id,
+                                                    GBytes            *message,
+                                                    ShoalLinkPriority  priority);
+/* Says BYE @code with @reason on link @link_id. */
+void              shoal_node_manager_close_link    (ShoalNodeManager *self,
+                                                    guint64           link_id,
+                                                    guint16           code,
+                                                    const char       *reason);
+gsize             shoal_node_manager_get_queued_bytes (ShoalNodeManager *self,
+                                                       guint64           link_id);
+/* The link's traffic counters; FALSE when there is no such link. */
+gboolean          shoal_node_manager_get_link_stats (ShoalNodeManager *self,
+                                                     guint64           link_id,
+                                                     ShoalLinkStats   *stats);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ShoalPeerInfo, shoal_peer_info_free)
 

@@ -1,0 +1,514 @@
+/* shoal-servent.c — the node manager, the router, the library and the
+ * searches wired together. */
+#include "shoal-servent.h"
+
+#include "shoal-dynamic-query.h"
+#include "shoal-hit-builder.h"
+
+#include <string.h>
+
+struct _ShoalServent
+{
+  GObject           parent_instance;
+
+  ShoalNodeConfig  *config;
+  ShoalNodeManager *node;
+  ShoalRouter      *router;
+  ShoalLibrary     *library;         /* may be NULL */
+  GCancellable     *cancellable;     /* library searches under way */
+  GListStore       *searches;
+  GHashTable       *searches_by_guid; /* ShoalGuid* → ShoalSearch*, borrowed */
+  guint             library_settle;
+};
+
+G_DEFINE_FINAL_TYPE (ShoalServent, shoal_servent, G_TYPE_OBJECT)
+
+/* An answer being looked up in the library. */
+typedef struct
+{
+  ShoalServent          *self;       /* a reference */
+  ShoalGuid              query_guid;
+  guint8                 query_hops;
+  gboolean               by_sha1;
+  ShoalQueryHitSha1Form  sha1_form;
+} Answer;
+
+static guint
+guid_hash (gconstpointer key)
+{
+  guint hash;
+
+  memcpy (&hash, ((const ShoalGuid *) key)->bytes, sizeof hash);
+  return hash;
+}
+
+static gboolean
+guid_equal (gconstpointer a,
+            gconstpointer b)
+{
+  return shoal_guid_equal (a, b);
+}
+
+/* The router's way to the links ------------------------------------------------- */
+
+static ShoalLinkPriority
+link_priority (ShoalRouterPriority priority)
+{
+  switch (priority)
+    {
+    case SHOAL_ROUTER_PRIORITY_CONTROL:
+      return SHOAL_LINK_PRIORITY_CONTROL;
+    case SHOAL_ROUTER_PRIORITY_REPLY:
+      return SHOAL_LINK_PRIORITY_REPLY;
+    case SHOAL_ROUTER_PRIORITY_QUERY:
+    default:
+      return SHOAL_LINK_PRIORITY_QUERY;
+    }
+}
+
+static void
+ops_send (guint64              link_id,
+          GBytes              *message,
+          ShoalRouterPriority  priority,
+          gpointer             user_data)
+{
+  ShoalServent *self = user_data;
+
+  shoal_node_manager_send (self->node, link_id, message, link_priority (priority));
+}
+
+static void
+ops_close_link (guint64     link_id,
+                guint16     bye_code,
+                const char *reason,
+                gpointer    user_data)
+{
+  ShoalServent *self = user_data;
+
+  shoal_node_manager_close_link (self->node, link_id, bye_code, reason);
+}
+
+static gsize
+ops_queued_bytes (guint64  link_id,
+                  gpointer user_data)
+{
+  ShoalServent *self = user_data;
+
+  return shoal_node_manager_get_queued_bytes (self->node, link_id);
+}
+
+static const ShoalRouterLinkOps router_ops = {
+  ops_send,
+  ops_close_link,
+  ops_queued_bytes,
+};
+
+/* Links ------------------------------------------------------------------------- */
+
+static void
+on_link_added (ShoalNodeManager *node,
+               ShoalPeerInfo    *info,
+               gpointer          user_data)
+{
+  ShoalServent *self = user_data;
+  ShoalRouterLinkInfo link = { 0 };
+
+  link.peer_is_leaf = info->role == SHOAL_PEER_ROLE_LEAF;
+  link.last_hop_qrp = info->last_hop_qrp;
+  link.max_ttl = info->max_ttl;
+  link.degree = info->degree;
+  shoal_router_add_link (self->router, info->id, &link);
+}
+
+static void
+on_link_removed (ShoalNodeManager *node,
+                 guint64           link_id,
+                 gpointer          user_data)
+{
+  ShoalServent *self = user_data;
+
+  shoal_router_remove_link (self->router, link_id);
+}
+
+static void
+on_message_received (ShoalNodeManager *node,
+                     guint64           link_id,
+                     ShoalMessage     *message,
+                     gpointer          user_data)
+{
+  ShoalServent *self = user_data;
+
+  shoal_router_handle_message (self->router, link_id, message);
+}
+
+/* Answering queries --------------------------------------------------------------- */
+
+static void
+answer_free (Answer *answer)
+{
+  g_object_unref (answer->self);
+  g_free (answer);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Answer, answer_free)
+
+static ShoalHitSelf
+describe_self (ShoalServent *self)
+{
+  ShoalHitSelf me = { 0 };
+
+  me.servent_guid = *shoal_node_manager_get_guid (self->node);
+  me.endpoint = shoal_node_manager_get_advertised (self->node);
+  me.firewalled = !shoal_node_manager_get_reachable (self->node);
+  return me;
+}
+
+static void
+send_answer (Answer    *answer,
+             GPtrArray *files)
+{
+  ShoalServent *self = answer->self;
+  g_autofree ShoalHitFile *hit_files = g_new0 (ShoalHitFile, MAX (files->len, 1));
+  g_autoptr(GPtrArray) messages = NULL;
+  ShoalHitSelf me = describe_self (self);
+
+  for (guint i = 0; i < files->len; i++)
+    {
+      const ShoalLibraryFile *file = g_ptr_array_index (files, i);
+
+      hit_files[i].index = file->index;
+      hit_files[i].size = file->stat.size;
+      hit_files[i].name = file->name;
+      hit_files[i].has_sha1 = file->has_sha1;
+      memcpy (hit_files[i].sha1, file->sha1, sizeof hit_files[i].sha1);
+    }
+  messages = shoal_hit_builder_build (&me, &answer->query_guid, answer->query_hops, hit_files,
+                                      files->len, answer->sha1_form);
+  if (messages->len > 0 && !shoal_router_send_hits (self->router, &answer->query_guid, messages))
+    g_debug ("the query we answered is gone");
+}
+
+static void
+on_library_answer (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(Answer) answer = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) files = NULL;
+
+  if (answer->by_sha1)
+    files = shoal_library_search_sha1_finish (SHOAL_LIBRARY (source), result, &error);
+  else
+    files = shoal_library_search_finish (SHOAL_LIBRARY (source), result, &error);
+  if (files == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_debug ("cannot answer a query: %s", error->message);
+      return;
+    }
+  if (files->len > 0)
+    send_answer (answer, files);
+}
+
+static void
+on_router_query (ShoalRouter  *router,
+                 guint64       link_id,
+                 ShoalMessage *message,
+                 gpointer      user_data)
+{
+  ShoalServent *self = user_data;
+  const ShoalQuery *query = message->query;
+  g_autoptr(GPtrArray) sha1s = NULL;
+  Answer *answer;
+
+  if (self->library == NULL)
+    return;
+  answer = g_new0 (Answer, 1);
+  answer->self = g_object_ref (self);
+  answer->query_guid = message->header.guid;
+  answer->query_hops = message->header.hops;
+  answer->sha1_form = shoal_query_has_flag (query, SHOAL_QUERY_FLAG_GGEP_H)
+    ? SHOAL_QUERY_HIT_SHA1_GGEP_H : SHOAL_QUERY_HIT_SHA1_URN;
+  sha1s = shoal_query_get_sha1s (query);
+  if (sha1s->len > 0)
+    {
+      answer->by_sha1 = TRUE;
+      shoal_library_search_sha1_async (self->library, g_bytes_get_data (sha1s->pdata[0], NULL),
+                                       self->cancellable, on_library_answer, answer);
+      return;
+    }
+  if (query->text == NULL || query->text[0] == '\0' || g_str_equal (query->text, SHOAL_QUERY_SHA1_TEXT))
+    {
+      answer_free (answer);
+      return;
+    }
+  shoal_library_search_async (self->library, query->text, SHOAL_SERVENT_MAX_ANSWERS,
+                              self->cancellable, on_library_answer, answer);
+}
+
+/* Our searches ----------------------------------------------------------------------- */
+
+static void
+on_router_query_hit (ShoalRouter  *router,
+                     guint64       link_id,
+                     ShoalMessage *message,
+                     gpointer      user_data)
+{
+  ShoalServent *self = user_data;
+  ShoalSearch *search = g_hash_table_lookup (self->searches_by_guid, &message->header.guid);
+
+  if (search != NULL)
+    shoal_search_add_hit (search, message->query_hit, link_id);
+}
+
+static void
+on_router_query_progress (ShoalRouter     *router,
+                          const ShoalGuid *guid,
+                          guint            ultrapeers,
+                          gboolean         finished,
+                          gpointer         user_data)
+{
+  ShoalServent *self = user_data;
+  ShoalSearch *search = g_hash_table_lookup (self->searches_by_guid, guid);
+
+  if (search == NULL)
+    return;
+  shoal_search_set_ultrapeers_queried (search, ultrapeers);
+  if (finished)
+    shoal_search_finish (search);
+}
+
+static void
+on_search_state (ShoalSearch *search,
+                 GParamSpec  *pspec,
+                 gpointer     user_data)
+{
+  ShoalServent *self = user_data;
+
+  if (shoal_search_get_state (search) == SHOAL_SEARCH_STOPPED)
+    shoal_router_stop_query (self->router, shoal_search_get_guid (search));
+}
+
+/* The library ---------------------------------------------------------------------- */
+
+static gboolean
+publish_library (gpointer user_data)
+{
+  ShoalServent *self = user_data;
+  g_autoptr(ShoalQrpTable) table = shoal_library_build_qrp_table (self->library,
+                                                                  SHOAL_QRP_GTKG_INFINITY);
+  guint64 kbytes = shoal_library_get_shared_bytes (self->library) / 1024;
+
+  self->library_settle = 0;
+  shoal_node_manager_set_shared (self->node,
+                                 (guint32) MIN (shoal_library_get_file_count (self->library), G_MAXUINT32),
+                                 (guint32) MIN (kbytes, G_MAXUINT32));
+  if (table != NULL)
+    shoal_router_set_local_table (self->router, table);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_library_changed (ShoalLibrary *library,
+                    gpointer      user_data)
+{
+  ShoalServent *self = user_data;
+
+  g_clear_handle_id (&self->library_settle, g_source_remove);
+  self->library_settle = g_timeout_add (SHOAL_SERVENT_LIBRARY_SETTLE_MS, publish_library, self);
+}
+
+/* GObject ----------------------------------------------------------------------------- */
+
+static void
+shoal_servent_dispose (GObject *object)
+{
+  ShoalServent *self = SHOAL_SERVENT (object);
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_handle_id (&self->library_settle, g_source_remove);
+  if (self->node != NULL)
+    g_signal_handlers_disconnect_by_data (self->node, self);
+  if (self->router != NULL)
+    g_signal_handlers_disconnect_by_data (self->router, self);
+  if (self->library != NULL)
+    g_signal_handlers_disconnect_by_data (self->library, self);
+  if (self->searches_by_guid != NULL)
+    g_hash_table_remove_all (self->searches_by_guid);
+  if (self->searches != NULL)
+    {
+      for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (self->searches)); i++)
+        {
+          g_autoptr(ShoalSearch) search = g_list_model_get_item (G_LIST_MODEL (self->searches), i);
+
+          g_signal_handlers_disconnect_by_data (search, self);
+        }
+      g_list_store_remove_all (self->searches);
+    }
+  g_clear_object (&self->router);
+  g_clear_object (&self->node);
+  g_clear_object (&self->library);
+  G_OBJECT_CLASS (shoal_servent_parent_class)->dispose (object);
+}
+
+static void
+shoal_servent_finalize (GObject *object)
+{
+  ShoalServent *self = SHOAL_SERVENT (object);
+
+  g_clear_object (&self->cancellable);
+  g_clear_object (&self->searches);
+  g_clear_pointer (&self->searches_by_guid, g_hash_table_unref);
+  g_clear_pointer (&self->config, shoal_node_config_free);
+  G_OBJECT_CLASS (shoal_servent_parent_class)->finalize (object);
+}
+
+static void
+shoal_servent_class_init (ShoalServentClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = shoal_servent_dispose;
+  object_class->finalize = shoal_servent_finalize;
+}
+
+static void
+shoal_servent_init (ShoalServent *self)
+{
+  self->cancellable = g_cancellable_new ();
+  self->searches = g_list_store_new (SHOAL_TYPE_SEARCH);
+  self->searches_by_guid = g_hash_table_new (guid_hash, guid_equal);
+}
+
+/* Public API ------------------------------------------------------------------------------ */
+
+ShoalServent *
+shoal_servent_new (const ShoalNodeConfig *config,
+                   ShoalLibrary          *library)
+{
+  ShoalServent *self;
+
+  g_return_val_if_fail (config != NULL, NULL);
+  g_return_val_if_fail (library == NULL || SHOAL_IS_LIBRARY (library), NULL);
+
+  self = g_object_new (SHOAL_TYPE_SERVENT, NULL);
+  self->config = shoal_node_config_copy (config);
+  self->node = shoal_node_manager_new (config);
+  self->router = shoal_router_new (shoal_node_manager_get_guid (self->node), &router_ops, self);
+  shoal_router_set_ultrapeer (self->router,
+                              shoal_node_manager_get_role (self->node) == SHOAL_PEER_ROLE_ULTRAPEER);
+  if (library != NULL)
+    self->library = g_object_ref (library);
+  g_signal_connect (self->node, "link-added", G_CALLBACK (on_link_added), self);
+  g_signal_connect (self->node, "link-removed", G_CALLBACK (on_link_removed), self);
+  g_signal_connect (self->node, "message-received", G_CALLBACK (on_message_received), self);
+  g_signal_connect (self->router, "query", G_CALLBACK (on_router_query), self);
+  g_signal_connect (self->router, "query-hit", G_CALLBACK (on_router_query_hit), self);
+  g_signal_connect (self->router, "query-progress", G_CALLBACK (on_router_query_progress), self);
+  if (self->library != NULL)
+    g_signal_connect (self->library, "changed", G_CALLBACK (on_library_changed), self);
+  return self;
+}
+
+gboolean
+shoal_servent_start (ShoalServent  *self,
+                     GError       **error)
+{
+  g_return_val_if_fail (SHOAL_IS_SERVENT (self), FALSE);
+
+  if (!shoal_node_manager_start (self->node, error))
+    return FALSE;
+  if (self->library != NULL && shoal_library_get_ready (self->library))
+    on_library_changed (self->library, self);
+  return TRUE;
+}
+
+void
+shoal_servent_shutdown (ShoalServent *self)
+{
+  g_return_if_fail (SHOAL_IS_SERVENT (self));
+
+  g_cancellable_cancel (self->cancellable);
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (self->searches)); i++)
+    {
+      g_autoptr(ShoalSearch) search = g_list_model_get_item (G_LIST_MODEL (self->searches), i);
+
+      shoal_search_stop (search);
+    }
+  shoal_node_manager_shutdown (self->node);
+}
+
+ShoalNodeManager *
+shoal_servent_get_node_manager (ShoalServent *self)
+{
+  g_return_val_if_fail (SHOAL_IS_SERVENT (self), NULL);
+  return self->node;
+}
+
+ShoalRouter *
+shoal_servent_get_router (ShoalServent *self)
+{
+  g_return_val_if_fail (SHOAL_IS_SERVENT (self), NULL);
+  return self->router;
+}
+
+ShoalLibrary *
+shoal_servent_get_library (ShoalServent *self)
+{
+  g_return_val_if_fail (SHOAL_IS_SERVENT (self), NULL);
+  return self->library;
+}
+
+ShoalSearch *
+shoal_servent_search (ShoalServent  *self,
+                      const char    *text,
+                      GError       **error)
+{
+  g_autoptr(ShoalSearch) search = NULL;
+  g_autoptr(ShoalQuery) query = NULL;
+  g_autoptr(GByteArray) payload = g_byte_array_new ();
+  g_autoptr(GBytes) bytes = NULL;
+
+  g_return_val_if_fail (SHOAL_IS_SERVENT (self), NULL);
+  g_return_val_if_fail (text != NULL, NULL);
+
+  search = shoal_search_new (text, error);
+  if (search == NULL)
+    return NULL;
+  query = shoal_search_build_query (search, !shoal_node_manager_get_reachable (self->node));
+  if (!shoal_query_write (query, payload, error))
+    return NULL;
+  bytes = g_byte_array_free_to_bytes (g_steal_pointer (&payload));
+  g_list_store_append (self->searches, search);
+  g_hash_table_insert (self->searches_by_guid, (gpointer) shoal_search_get_guid (search), search);
+  g_signal_connect (search, "notify::state", G_CALLBACK (on_search_state), self);
+  shoal_router_start_query (self->router, shoal_search_get_guid (search), bytes,
+                            SHOAL_DQ_OWN_RESULTS);
+  /* The list keeps it alive. */
+  return search;
+}
+
+void
+shoal_servent_remove_search (ShoalServent *self,
+                             ShoalSearch  *search)
+{
+  guint position;
+
+  g_return_if_fail (SHOAL_IS_SERVENT (self));
+  g_return_if_fail (SHOAL_IS_SEARCH (search));
+
+  if (!g_list_store_find (self->searches, search, &position))
+    return;
+  shoal_router_stop_query (self->router, shoal_search_get_guid (search));
+  g_signal_handlers_disconnect_by_data (search, self);
+  g_hash_table_remove (self->searches_by_guid, shoal_search_get_guid (search));
+  g_list_store_remove (self->searches, position);
+}
+
+GListModel *
+shoal_servent_get_searches (ShoalServent *self)
+{
+  g_return_val_if_fail (SHOAL_IS_SERVENT (self), NULL);
+  return G_LIST_MODEL (self->searches);
+}

@@ -1,0 +1,47 @@
+/* shoal-servent.h — the whole servent behind one object: the node
+ * manager's links, the router, the library answering queries, and the
+ * user's searches. What the daemon and the desktop app both drive. */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "shoal-library.h"
+#include "shoal-node-manager.h"
+#include "shoal-router.h"
+#include "shoal-search.h"
+
+G_BEGIN_DECLS
+
+#define SHOAL_TYPE_SERVENT (shoal_servent_get_type ())
+G_DECLARE_FINAL_TYPE (ShoalServent, shoal_servent, SHOAL, SERVENT, GObject)
+
+/* A library change reaches our QRP table and pongs this long after the
+ * last change of a burst. */
+#define SHOAL_SERVENT_LIBRARY_SETTLE_MS 1000
+/* Files one query is answered with at most (gtk-gnutella answers with a
+ * few hits of 10 records). */
+#define SHOAL_SERVENT_MAX_ANSWERS 50
+
+/* @library may be NULL: a node that shares nothing. */
+ShoalServent     *shoal_servent_new            (const ShoalNodeConfig *config,
+                                                ShoalLibrary          *library);
+gboolean          shoal_servent_start          (ShoalServent  *self,
+                                                GError       **error);
+/* BYE to every peer; searches stop. */
+void              shoal_servent_shutdown       (ShoalServent *self);
+
+ShoalNodeManager *shoal_servent_get_node_manager (ShoalServent *self);
+ShoalRouter      *shoal_servent_get_router     (ShoalServent *self);
+ShoalLibrary     *shoal_servent_get_library    (ShoalServent *self);
+
+/* Starts a search (see shoal_search_new for @text); it is kept in
+ * shoal_servent_get_searches() until removed (transfer none). */
+ShoalSearch      *shoal_servent_search         (ShoalServent  *self,
+                                                const char    *text,
+                                                GError       **error);
+void              shoal_servent_remove_search  (ShoalServent *self,
+                                                ShoalSearch  *search);
+/* GListModel of ShoalSearch (transfer none). */
+GListModel       *shoal_servent_get_searches   (ShoalServent *self);
+
+G_END_DECLS
