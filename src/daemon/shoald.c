@@ -128,6 +128,7 @@ main (int argc, char **argv)
   g_auto(GStrv) udp_host_caches = NULL;
   g_auto(GStrv) gwebcaches = NULL;
   gint port = SHOAL_DEFAULT_PORT;
+  gint qrp_period = 0;
   gboolean no_default_bootstrap = FALSE;
   gboolean allow_private = FALSE;
   gboolean anchors_only = FALSE;
@@ -139,6 +140,7 @@ main (int argc, char **argv)
     { "anchor", 'a', 0, G_OPTION_ARG_STRING_ARRAY, &anchors, "A node to join through first (repeatable)", "HOST:PORT" },
     { "no-default-bootstrap", 0, 0, G_OPTION_ARG_NONE, &no_default_bootstrap, "Never contact the built-in host caches", NULL },
     { "anchors-only", 0, 0, G_OPTION_ARG_NONE, &anchors_only, "Dial only the anchors, never hosts learned from the network", NULL },
+    { "qrp-period", 0, 0, G_OPTION_ARG_INT, &qrp_period, "Seconds between QRP patches to ultrapeer peers (default 60)", "SECONDS" },
     { "allow-private", 0, 0, G_OPTION_ARG_NONE, &allow_private, "Accept and dial private and loopback addresses (LANs, tests)", NULL },
     { "share", 's', 0, G_OPTION_ARG_FILENAME_ARRAY, &shares, "A folder to share (repeatable)", "DIR" },
     { "uhc", 0, 0, G_OPTION_ARG_STRING_ARRAY, &udp_host_caches, "A UDP host cache to bootstrap from, replacing the built-in list (repeatable)", "HOST:PORT" },
@@ -166,6 +168,12 @@ main (int argc, char **argv)
   config->listen_address = g_strdup (listen_address);
   config->allow_private = allow_private;
   config->anchors_only = anchors_only;
+  if (qrp_period < 0 || qrp_period > 3600)
+    {
+      g_printerr ("shoald: --qrp-period must be 1 to 3600 seconds\n");
+      return 2;
+    }
+  config->qrp_period_ms = (guint) qrp_period * 1000;
   config->default_bootstrap = !no_default_bootstrap;
   config->udp_host_caches = g_strdupv (udp_host_caches);
   config->gwebcaches = g_strdupv (gwebcaches);

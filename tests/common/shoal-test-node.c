@@ -11,8 +11,8 @@
 #define STATUS_POLL_MS 20
 #define START_TIMEOUT_MS 20000
 
-static void
-remove_tree (const char *path)
+void
+shoal_test_remove_tree (const char *path)
 {
   g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
   const char *name;
@@ -22,7 +22,7 @@ remove_tree (const char *path)
       g_autofree char *child = g_build_filename (path, name, NULL);
 
       if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-        remove_tree (child);
+        shoal_test_remove_tree (child);
       else
         g_unlink (child);
     }
@@ -49,8 +49,8 @@ shoal_test_node_free (ShoalTestNode *node)
   if (node == NULL)
     return;
   g_assert_false (node->running);
-  remove_tree (node->data_dir);
-  remove_tree (node->share_dir);
+  shoal_test_remove_tree (node->data_dir);
+  shoal_test_remove_tree (node->share_dir);
   g_free (node->address);
   g_free (node->data_dir);
   g_free (node->share_dir);

@@ -40,6 +40,9 @@ JsonObject    *shoal_test_node_status     (ShoalTestNode *node);
 guint          shoal_test_status_count_links (JsonObject *status,
                                               const char *role);
 
+/* rm -rf @path, without following links. */
+void           shoal_test_remove_tree     (const char *path);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ShoalTestNode, shoal_test_node_free)
 
 G_END_DECLS

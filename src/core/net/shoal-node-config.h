@@ -45,6 +45,9 @@ typedef struct
   guint          ultrapeer_peer_slots;
   guint          ultrapeer_leaf_slots;
   guint          max_dials;
+  /* How often an ultrapeer patches its peers' copy of its merged QRP
+   * table when it changed; 0: the router's default (about a minute). */
+  guint          qrp_period_ms;
 } ShoalNodeConfig;
 
 ShoalNodeConfig *shoal_node_config_new_default (void);

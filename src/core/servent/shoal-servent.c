@@ -398,6 +398,8 @@ shoal_servent_new (const ShoalNodeConfig *config,
   self->router = shoal_router_new (shoal_node_manager_get_guid (self->node), &router_ops, self);
   shoal_router_set_ultrapeer (self->router,
                               shoal_node_manager_get_role (self->node) == SHOAL_PEER_ROLE_ULTRAPEER);
+  if (config->qrp_period_ms > 0)
+    shoal_router_set_qrp_period (self->router, config->qrp_period_ms);
   if (library != NULL)
     self->library = g_object_ref (library);
   g_signal_connect (self->node, "link-added", G_CALLBACK (on_link_added), self);
