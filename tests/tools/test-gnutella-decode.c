@@ -1,9 +1,13 @@
-/* test-gnutella-decode.c — the decoder tool, run as a user runs it. */
+/* test-gnutella-decode.c — the decoder tool, run as a user runs it, on
+ * captured gtk-gnutella messages and on the hits and QRP messages we send. */
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <string.h>
 
+#include "shoal-hit-builder.h"
+#include "shoal-library-qrp.h"
+#include "shoal-router.h"
 #include "shoal-test-vectors.h"
 
 typedef struct
@@ -198,6 +202,294 @@ test_missing_file (void)
   g_assert_cmpstr (run.out, ==, "");
 }
 
+/* Our own messages --------------------------------------------------------------- */
+
+#define OUR_SERVENT_HEX "5e2f00aa0102030405060708090a0bff"
+#define OUR_QUERY_GUID_HEX "8daeac09310292130ff861efc0a6a531"
+#define OUR_ADDRESS 0xc0a80107u
+#define OUR_ADDRESS_TEXT "192.168.1.7"
+#define OUR_PORT 6346
+#define OUR_SPEED 1000
+#define BIG_FILE_INDEX 11
+#define BIG_FILE_NAME "big image.iso"
+#define BIG_FILE_SIZE (G_GUINT64_CONSTANT (3) << 30)
+/* The query we answer came this many hops: our hit gets hops + 5. */
+#define ANSWERED_QUERY_HOPS 2
+/* The ultrapeer link of the router that builds our QRP messages. */
+#define ULTRAPEER_LINK 1
+/* How our router builds QRP patches (gtk-gnutella's way). */
+#define OUR_QRP_ENTRY_BITS 4
+#define OUR_QRP_INFINITY SHOAL_QRP_GTKG_INFINITY
+/* A library big enough that its table needs more than one PATCH chunk. */
+#define LIBRARY_FILES 400
+
+/* What a router sent its links, in order. */
+static void
+collect_send (guint64              link_id,
+              GBytes              *message,
+              ShoalRouterPriority  priority,
+              gpointer             user_data)
+{
+  g_ptr_array_add (user_data, g_bytes_ref (message));
+}
+
+static void
+refuse_close (guint64     link_id,
+              guint16     bye_code,
+              const char *reason,
+              gpointer    user_data)
+{
+  g_error ("the router closed link %" G_GUINT64_FORMAT ": %u %s", link_id, bye_code, reason);
+}
+
+/* The RESET and PATCH messages a leaf router sends its new ultrapeer for
+ * a library of LIBRARY_FILES files. */
+static GPtrArray *
+our_qrp_messages (void)
+{
+  static const ShoalRouterLinkOps ops = { collect_send, refuse_close, NULL };
+  g_autoptr(ShoalLibraryQrp) library = shoal_library_qrp_new (SHOAL_LIBRARY_QRP_BITS);
+  g_autoptr(ShoalQrpTable) table = NULL;
+  g_autoptr(ShoalRouter) router = NULL;
+  GPtrArray *sent = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  ShoalRouterLinkInfo ultrapeer = { 0 };
+  ShoalGuid servent;
+
+  for (guint i = 0; i < LIBRARY_FILES; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("holiday_%u_recording_%u.ogg", i, i * 7919);
+
+      shoal_library_qrp_add_file (library, name, NULL);
+    }
+  table = shoal_library_qrp_build_table (library, OUR_QRP_INFINITY);
+  g_assert_true (shoal_guid_from_hex (OUR_SERVENT_HEX, -1, &servent, NULL));
+  router = shoal_router_new (&servent, &ops, sent);
+  shoal_router_set_local_table (router, table);
+  shoal_router_add_link (router, ULTRAPEER_LINK, &ultrapeer);
+  g_assert_cmpuint (sent->len, >=, 3);
+  return sent;
+}
+
+/* One hit of ours for a 3 GiB file with a SHA-1, answering a query
+ * that asked for GGEP "H" as gtk-gnutella's do. */
+static GBytes *
+our_hit (guint8 sha1[SHOAL_SHA1_SIZE])
+{
+  ShoalHitSelf self = { .endpoint = { OUR_ADDRESS, OUR_PORT }, .speed_kbps = OUR_SPEED,
+                        .browsable = TRUE };
+  ShoalHitFile file = { .index = BIG_FILE_INDEX, .size = BIG_FILE_SIZE, .name = BIG_FILE_NAME,
+                        .has_sha1 = TRUE };
+  g_autoptr(GPtrArray) messages = NULL;
+  ShoalGuid query_guid;
+
+  for (guint i = 0; i < SHOAL_SHA1_SIZE; i++)
+    file.sha1[i] = (guint8) (i * 37 + 5);
+  memcpy (sha1, file.sha1, SHOAL_SHA1_SIZE);
+  g_assert_true (shoal_guid_from_hex (OUR_SERVENT_HEX, -1, &self.servent_guid, NULL));
+  g_assert_true (shoal_guid_from_hex (OUR_QUERY_GUID_HEX, -1, &query_guid, NULL));
+  messages = shoal_hit_builder_build (&self, &query_guid, ANSWERED_QUERY_HOPS, &file, 1,
+                                      SHOAL_QUERY_HIT_SHA1_GGEP_H);
+  g_assert_cmpuint (messages->len, ==, 1);
+  return g_bytes_ref (g_ptr_array_index (messages, 0));
+}
+
+static char *
+write_message (const char *dir,
+               const char *name,
+               GBytes     *message)
+{
+  char *path = g_build_filename (dir, name, NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (g_file_set_contents (path, g_bytes_get_data (message, NULL),
+                                      (gssize) g_bytes_get_size (message), &error));
+  g_assert_no_error (error);
+  return path;
+}
+
+static JsonObject *
+member_object (JsonObject *object,
+               const char *member)
+{
+  g_assert_true (json_object_has_member (object, member));
+  return json_object_get_object_member (object, member);
+}
+
+static JsonObject *
+first_record (JsonObject *hit)
+{
+  JsonArray *records = json_object_get_array_member (hit, "records");
+
+  g_assert_cmpuint (json_array_get_length (records), ==, 1);
+  return json_array_get_object_element (records, 0);
+}
+
+/* @ours has the members @theirs has, but @only_theirs (may be NULL),
+ * which @theirs must have and @ours must not. */
+static void
+assert_same_members (JsonObject *ours,
+                     JsonObject *theirs,
+                     const char *what,
+                     const char *only_theirs)
+{
+  g_autoptr(GList) our_members = json_object_get_members (ours);
+  g_autoptr(GList) their_members = json_object_get_members (theirs);
+
+  for (GList *member = their_members; member != NULL; member = member->next)
+    {
+      gboolean expected = g_strcmp0 (member->data, only_theirs) != 0;
+
+      if (json_object_has_member (ours, member->data) != expected)
+        g_error ("%s: member \"%s\" %s in ours", what, (const char *) member->data,
+                 expected ? "missing" : "unexpected");
+    }
+  for (GList *member = our_members; member != NULL; member = member->next)
+    {
+      if (!json_object_has_member (theirs, member->data))
+        g_error ("%s: member \"%s\" of ours not in gtk-gnutella's", what,
+                 (const char *) member->data);
+    }
+}
+
+static void
+assert_our_hit (JsonObject   *message,
+                const guint8  sha1[SHOAL_SHA1_SIZE])
+{
+  g_autofree char *urn = shoal_urn_format_sha1 (sha1);
+  JsonObject *hit = member_object (message, "query_hit");
+  JsonObject *record = first_record (hit);
+  JsonObject *trailer = member_object (hit, "trailer");
+  JsonArray *sha1s = json_object_get_array_member (record, "sha1");
+
+  g_assert_cmpstr (json_object_get_string_member (message, "type"), ==, "query-hit");
+  g_assert_cmpstr (json_object_get_string_member (message, "guid"), ==, OUR_QUERY_GUID_HEX);
+  g_assert_cmpint (json_object_get_int_member (message, "ttl"), ==,
+                   ANSWERED_QUERY_HOPS + SHOAL_HIT_BUILDER_EXTRA_TTL);
+  g_assert_cmpint (json_object_get_int_member (message, "hops"), ==, 0);
+  g_assert_cmpstr (json_object_get_string_member (hit, "address"), ==, OUR_ADDRESS_TEXT);
+  g_assert_cmpint (json_object_get_int_member (hit, "port"), ==, OUR_PORT);
+  g_assert_cmpint (json_object_get_int_member (hit, "speed"), ==, OUR_SPEED);
+  g_assert_cmpint (json_object_get_int_member (hit, "record_count"), ==, 1);
+  g_assert_cmpstr (json_object_get_string_member (hit, "servent_guid"), ==, OUR_SERVENT_HEX);
+
+  g_assert_cmpint (json_object_get_int_member (record, "index"), ==, BIG_FILE_INDEX);
+  g_assert_cmpstr (json_object_get_string_member (record, "name"), ==, BIG_FILE_NAME);
+  /* Past 2^31 the 32-bit field says "see LF" and GGEP "LF" has the size. */
+  g_assert_cmpint (json_object_get_int_member (record, "size"), ==, SHOAL_QUERY_HIT_SIZE_IN_LF);
+  g_assert_cmpint (json_object_get_int_member (record, "file_size"), ==, (gint64) BIG_FILE_SIZE);
+  g_assert_cmpuint (json_array_get_length (sha1s), ==, 1);
+  g_assert_cmpstr (json_array_get_string_element (sha1s, 0), ==, urn);
+
+  g_assert_cmpstr (json_object_get_string_member (trailer, "vendor"), ==, "SHOL");
+  g_assert_true (json_object_get_boolean_member (member_object (trailer, "flags"), "ggep"));
+  g_assert_false (json_object_get_boolean_member (member_object (trailer, "flags"), "push"));
+  g_assert_true (json_object_get_boolean_member (trailer, "browsable"));
+}
+
+static void
+assert_our_reset (JsonObject *message)
+{
+  JsonObject *qrp = member_object (message, "qrp");
+
+  g_assert_cmpstr (json_object_get_string_member (message, "type"), ==, "qrp");
+  g_assert_cmpint (json_object_get_int_member (message, "ttl"), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (message, "hops"), ==, 0);
+  g_assert_cmpstr (json_object_get_string_member (qrp, "variant"), ==, "reset");
+  g_assert_cmpint (json_object_get_int_member (qrp, "table_length"), ==,
+                   1 << SHOAL_LIBRARY_QRP_BITS);
+  g_assert_cmpint (json_object_get_int_member (qrp, "infinity"), ==, OUR_QRP_INFINITY);
+}
+
+static void
+assert_our_patch (JsonObject *message,
+                  guint       seq_size)
+{
+  JsonObject *qrp = member_object (message, "qrp");
+
+  g_assert_cmpstr (json_object_get_string_member (message, "type"), ==, "qrp");
+  g_assert_cmpint (json_object_get_int_member (message, "ttl"), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (message, "hops"), ==, 0);
+  g_assert_cmpstr (json_object_get_string_member (qrp, "variant"), ==, "patch");
+  g_assert_cmpint (json_object_get_int_member (qrp, "seq_number"), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (qrp, "seq_size"), ==, seq_size);
+  g_assert_cmpstr (json_object_get_string_member (qrp, "compressor"), ==, "zlib");
+  g_assert_cmpint (json_object_get_int_member (qrp, "entry_bits"), ==, OUR_QRP_ENTRY_BITS);
+  /* A whole chunk: the first of several. */
+  g_assert_cmpint (json_object_get_int_member (qrp, "data_length"), ==, SHOAL_QRP_GTKG_PATCH_CHUNK);
+}
+
+static void
+test_our_messages (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("shoal-decode-XXXXXX", NULL);
+  g_autoptr(GPtrArray) qrp = our_qrp_messages ();
+  guint8 sha1[SHOAL_SHA1_SIZE];
+  g_autoptr(GBytes) hit = our_hit (sha1);
+  g_autofree char *hit_path = write_message (dir, "hit.bin", hit);
+  g_autofree char *reset_path = write_message (dir, "reset.bin", g_ptr_array_index (qrp, 0));
+  g_autofree char *patch_path = write_message (dir, "patch.bin", g_ptr_array_index (qrp, 1));
+  g_autofree char *their_hit = shoal_test_vector_path ("queryhit_gtkg_leaf_obsidian_to_up.bin");
+  g_autofree char *their_reset = shoal_test_vector_path ("qrp_reset_gtkg_leaf.bin");
+  g_autofree char *their_patch = shoal_test_vector_path ("qrp_patch_gtkg_leaf.bin");
+  const char *args[] = { hit_path, reset_path, patch_path,
+                         their_hit, their_reset, their_patch, NULL };
+  g_auto(ToolRun) run = { 0 };
+  g_auto(GStrv) lines = NULL;
+  JsonParser *parsers[G_N_ELEMENTS (args) - 1];
+  JsonObject *decoded[G_N_ELEMENTS (args) - 1];
+  JsonObject *ours_hit, *theirs_hit;
+
+  run_tool (&run, NULL, args);
+  g_assert_cmpstr (run.err, ==, "");
+  g_assert_cmpint (run.status, ==, 0);
+  lines = g_strsplit (run.out, "\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), ==, G_N_ELEMENTS (decoded) + 1);
+  for (guint i = 0; i < G_N_ELEMENTS (decoded); i++)
+    {
+      parsers[i] = json_parser_new ();
+      decoded[i] = parse_line (parsers[i], lines[i]);
+    }
+
+  assert_our_hit (decoded[0], sha1);
+  assert_our_reset (decoded[1]);
+  /* The router's messages: the RESET, then the whole sequence. */
+  assert_our_patch (decoded[2], qrp->len - 1);
+
+  /* Laid out as gtk-gnutella lays them out. Our records carry no TTH. */
+  assert_same_members (decoded[0], decoded[3], "hit message", NULL);
+  ours_hit = member_object (decoded[0], "query_hit");
+  theirs_hit = member_object (decoded[3], "query_hit");
+  assert_same_members (ours_hit, theirs_hit, "query_hit", NULL);
+  assert_same_members (first_record (ours_hit), first_record (theirs_hit), "record", "tth");
+  assert_same_members (member_object (ours_hit, "trailer"), member_object (theirs_hit, "trailer"),
+                       "trailer", NULL);
+  assert_same_members (member_object (member_object (ours_hit, "trailer"), "flags"),
+                       member_object (member_object (theirs_hit, "trailer"), "flags"),
+                       "trailer flags", NULL);
+  assert_same_members (decoded[1], decoded[4], "RESET message", NULL);
+  assert_same_members (member_object (decoded[1], "qrp"), member_object (decoded[4], "qrp"),
+                       "RESET", NULL);
+  assert_same_members (decoded[2], decoded[5], "PATCH message", NULL);
+  assert_same_members (member_object (decoded[2], "qrp"), member_object (decoded[5], "qrp"),
+                       "PATCH", NULL);
+  /* Same encoding choices as gtk-gnutella's leaf. */
+  g_assert_cmpstr (json_object_get_string_member (member_object (decoded[2], "qrp"), "compressor"),
+                   ==, json_object_get_string_member (member_object (decoded[5], "qrp"),
+                                                      "compressor"));
+  g_assert_cmpint (json_object_get_int_member (member_object (decoded[2], "qrp"), "entry_bits"),
+                   ==, json_object_get_int_member (member_object (decoded[5], "qrp"),
+                                                   "entry_bits"));
+  g_assert_cmpint (json_object_get_int_member (member_object (decoded[1], "qrp"), "infinity"),
+                   ==, json_object_get_int_member (member_object (decoded[4], "qrp"), "infinity"));
+
+  for (guint i = 0; i < G_N_ELEMENTS (decoded); i++)
+    g_object_unref (parsers[i]);
+  g_unlink (hit_path);
+  g_unlink (reset_path);
+  g_unlink (patch_path);
+  g_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -207,5 +499,6 @@ main (int argc, char **argv)
   g_test_add_func ("/gnutella-decode/standard-input", test_standard_input);
   g_test_add_func ("/gnutella-decode/malformed-names-file", test_malformed_names_file);
   g_test_add_func ("/gnutella-decode/missing-file", test_missing_file);
+  g_test_add_func ("/gnutella-decode/our-messages", test_our_messages);
   return g_test_run ();
 }

@@ -292,6 +292,10 @@ step_query (ShoalRouter  *self,
   g_autoptr(GArray) links = NULL;
   g_autoptr(GArray) sends = NULL;
 
+  /* Enough results or a stop end the query between steps: do not wait
+   * for the step that was planned before. */
+  if (shoal_dynamic_query_get_state (query->dq) != SHOAL_DQ_RUNNING)
+    return FALSE;
   if (now_usec < query->next_step_usec)
     return TRUE;
   links = dq_links (self, query);
