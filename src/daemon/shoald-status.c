@@ -79,6 +79,10 @@ shoald_status_write (ShoalServent  *servent,
   json_builder_add_string_value (builder, guid);
   json_builder_set_member_name (builder, "port");
   json_builder_add_int_value (builder, shoal_node_manager_get_port (node));
+  json_builder_set_member_name (builder, "role_switches");
+  json_builder_add_int_value (builder, shoal_node_manager_get_role_switches (node));
+  json_builder_set_member_name (builder, "reachable");
+  json_builder_add_boolean_value (builder, shoal_node_manager_get_reachable (node));
   json_builder_set_member_name (builder, "files");
   json_builder_add_int_value (builder, library ? (gint64) shoal_library_get_hashed_count (library) : 0);
   shoal_router_get_stats (router, &stats);

@@ -129,6 +129,10 @@ main (int argc, char **argv)
   g_auto(GStrv) gwebcaches = NULL;
   gint port = SHOAL_DEFAULT_PORT;
   gint qrp_period = 0;
+  gint promote_after = -1;
+  gint demote_after = -1;
+  gint switch_interval = -1;
+  gint upload_kbps = -1;
   gboolean no_default_bootstrap = FALSE;
   gboolean allow_private = FALSE;
   gboolean anchors_only = FALSE;
@@ -141,6 +145,10 @@ main (int argc, char **argv)
     { "no-default-bootstrap", 0, 0, G_OPTION_ARG_NONE, &no_default_bootstrap, "Never contact the built-in host caches", NULL },
     { "anchors-only", 0, 0, G_OPTION_ARG_NONE, &anchors_only, "Dial only the anchors, never hosts learned from the network", NULL },
     { "qrp-period", 0, 0, G_OPTION_ARG_INT, &qrp_period, "Seconds between QRP patches to ultrapeer peers (default 60)", "SECONDS" },
+    { "promote-after", 0, 0, G_OPTION_ARG_INT, &promote_after, "Automatic role: seconds up before becoming an ultrapeer (default 3600)", "SECONDS" },
+    { "demote-after", 0, 0, G_OPTION_ARG_INT, &demote_after, "Automatic role: seconds without leaves before becoming a leaf again (default 3600)", "SECONDS" },
+    { "role-switch-interval", 0, 0, G_OPTION_ARG_INT, &switch_interval, "Automatic role: seconds at least between two role changes (default 1800)", "SECONDS" },
+    { "upload-kbps", 0, 0, G_OPTION_ARG_INT, &upload_kbps, "Upload bandwidth this host has, in kbit/s (default 1024)", "KBPS" },
     { "allow-private", 0, 0, G_OPTION_ARG_NONE, &allow_private, "Accept and dial private and loopback addresses (LANs, tests)", NULL },
     { "share", 's', 0, G_OPTION_ARG_FILENAME_ARRAY, &shares, "A folder to share (repeatable)", "DIR" },
     { "uhc", 0, 0, G_OPTION_ARG_STRING_ARRAY, &udp_host_caches, "A UDP host cache to bootstrap from, replacing the built-in list (repeatable)", "HOST:PORT" },
@@ -174,6 +182,14 @@ main (int argc, char **argv)
       return 2;
     }
   config->qrp_period_ms = (guint) qrp_period * 1000;
+  if (promote_after >= 0)
+    config->role_thresholds.min_uptime_s = (guint) promote_after;
+  if (demote_after >= 0)
+    config->role_thresholds.demote_after_s = (guint) demote_after;
+  if (switch_interval >= 0)
+    config->role_thresholds.switch_interval_s = (guint) switch_interval;
+  if (upload_kbps >= 0)
+    config->upload_kbps = (guint) upload_kbps;
   config->default_bootstrap = !no_default_bootstrap;
   config->udp_host_caches = g_strdupv (udp_host_caches);
   config->gwebcaches = g_strdupv (gwebcaches);

@@ -66,6 +66,7 @@ static const char * const count_names[SHOAL_LISTENER_N_OUTCOMES] = {
   "timed-out-count",
   "aborted-count",
   "overflow-count",
+  "connect-back-count",
 };
 
 G_DEFINE_FINAL_TYPE (ShoalListener, shoal_listener, G_TYPE_OBJECT)
@@ -341,6 +342,17 @@ contains (const char *line,
   return FALSE;
 }
 
+/* A connect-back probe is nothing but a line end. */
+static gboolean
+is_blank (const char *line,
+          gsize       length)
+{
+  for (gsize i = 0; i < length; i++)
+    if (line[i] != '\r' && line[i] != '\n')
+      return FALSE;
+  return TRUE;
+}
+
 static FirstLineKind
 classify_first_line (const char *line,
                      gsize       length)
@@ -437,6 +449,12 @@ dispatch (PendingConnection *pending,
   const char *line = (const char *) pending->input->data;
   FirstLineKind kind = classify_first_line (line, line_length);
 
+  if (is_blank (line, line_length))
+    {
+      g_debug ("connect-back probe");
+      pending_finish (pending, SHOAL_LISTENER_OUTCOME_CONNECT_BACK, NULL);
+      return;
+    }
   g_debug ("%s first line of %" G_GSIZE_FORMAT " bytes", kind_names[kind], line_length);
   if (kind == FIRST_LINE_UNKNOWN)
     reject_unknown (pending, line, line_length);

@@ -47,6 +47,9 @@ G_DECLARE_FINAL_TYPE (ShoalListener, shoal_listener, SHOAL, LISTENER, GObject)
  *   before a first line
  * @SHOAL_LISTENER_OUTCOME_OVERFLOW: closed on arrival, too many
  *   connections were still owing their first line
+ * @SHOAL_LISTENER_OUTCOME_CONNECT_BACK: an empty first line: the probe a
+ *   peer sends when we asked it to test that we can be reached
+ *   (gtk-gnutella's TCP connect-back); closed, and proof we are reachable
  *
  * What became of an accepted connection; each one is counted once, in the
  * listener's `*-count` properties.
@@ -62,6 +65,7 @@ typedef enum
   SHOAL_LISTENER_OUTCOME_TIMED_OUT,
   SHOAL_LISTENER_OUTCOME_ABORTED,
   SHOAL_LISTENER_OUTCOME_OVERFLOW,
+  SHOAL_LISTENER_OUTCOME_CONNECT_BACK,
   SHOAL_LISTENER_N_OUTCOMES,
 } ShoalListenerOutcome;
 

@@ -19,6 +19,8 @@ shoal_node_config_new_default (void)
   config->ultrapeer_peer_slots = SHOAL_DEFAULT_ULTRAPEER_PEER_SLOTS;
   config->ultrapeer_leaf_slots = SHOAL_DEFAULT_ULTRAPEER_LEAF_SLOTS;
   config->max_dials = SHOAL_DEFAULT_MAX_DIALS;
+  shoal_role_thresholds_init_default (&config->role_thresholds);
+  config->upload_kbps = SHOAL_ROLE_DEFAULT_UPLOAD_KBPS;
   return config;
 }
 

@@ -5,12 +5,13 @@
 #include <glib.h>
 
 #include "shoal-ipv4.h"
+#include "shoal-role-policy.h"
 
 G_BEGIN_DECLS
 
 typedef enum
 {
-  SHOAL_ROLE_MODE_AUTO,       /* leaf, promoted when capable (a later issue) */
+  SHOAL_ROLE_MODE_AUTO,       /* leaf, promoted when capable, demoted when useless */
   SHOAL_ROLE_MODE_LEAF,
   SHOAL_ROLE_MODE_ULTRAPEER,
 } ShoalRoleMode;
@@ -48,6 +49,10 @@ typedef struct
   /* How often an ultrapeer patches its peers' copy of its merged QRP
    * table when it changed; 0: the router's default (about a minute). */
   guint          qrp_period_ms;
+  /* Automatic mode: when to promote and demote (shoal-role-policy.h),
+   * and the upstream the user says we have. */
+  ShoalRoleThresholds role_thresholds;
+  guint          upload_kbps;
 } ShoalNodeConfig;
 
 ShoalNodeConfig *shoal_node_config_new_default (void);

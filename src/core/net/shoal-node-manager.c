@@ -10,6 +10,9 @@
 #include "shoal-pong-cache.h"
 
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/resource.h>
 
 /* Pongs we answer a discovery ping with also pack this many hosts in GGEP
  * IPP when the ping asked with SCP: 120 bytes, well inside a pong's GGEP. */
@@ -27,6 +30,8 @@
  * doubles after each fruitless round up to the cap; a link resets it. */
 #define ANCHOR_RETRY_MIN_USEC (5 * G_USEC_PER_SEC)
 #define ANCHOR_RETRY_MAX_USEC (300 * G_USEC_PER_SEC)
+/* How long the connect-back probe to a leaf may take to connect. */
+#define CONNECT_BACK_TIMEOUT_S 10
 /* Our version byte in GGEP "VC", and the QRP version in "UP". */
 #define VENDOR_VERSION 0x01
 #define UP_QRP_VERSION 0x02
@@ -46,6 +51,7 @@ typedef struct
   gboolean           last_hop_qrp;
   guint8             max_ttl;
   guint              degree;
+  gboolean           connect_back_done;  /* we probed it once already */
 } Peer;
 
 struct _ShoalNodeManager
@@ -57,7 +63,12 @@ struct _ShoalNodeManager
   ShoalPeerRole         role;
   gint64                started_usec;
   ShoalIpv4Endpoint     advertised;     /* our address as peers see it */
-  gboolean              reachable;      /* an incoming link came */
+  gboolean              reachable;      /* an incoming link or a connect-back came */
+  gint64                started_mono_usec;
+  gint64                last_switch_usec;     /* role change, or start */
+  guint                 role_switches;
+  gint64                leafless_since_usec;  /* as an ultrapeer; 0: has leaves */
+  gint64                ultrapeers_wanted_usec; /* last X-Ultrapeer-Needed: True */
   guint32               shared_files;
   guint32               shared_kbytes;
 
@@ -84,6 +95,8 @@ enum
 {
   PROP_0,
   PROP_LINK_COUNT,
+  PROP_ROLE,
+  PROP_REACHABLE,
   N_PROPS
 };
 
@@ -319,6 +332,98 @@ learn_from_pong (Peer               *peer,
                           g_get_monotonic_time ());
 }
 
+/* Connect-back ------------------------------------------------------------------- */
+
+/* A leaf that does not know whether it can be reached asks its ultrapeer
+ * to try (BEAR/7, gtk-gnutella's TCP connect-back). */
+static void
+ask_connect_back (Peer *peer)
+{
+  ShoalNodeManager *self = peer->manager;
+  g_autoptr(GByteArray) payload = g_byte_array_new ();
+  g_autoptr(GBytes) bytes = NULL;
+  ShoalGuid guid;
+
+  if (self->reachable || self->advertised.port == 0)
+    return;
+  shoal_vendor_tcp_connect_back_write (self->advertised.port, payload);
+  bytes = g_byte_array_free_to_bytes (g_steal_pointer (&payload));
+  shoal_guid_init_modern (&guid);
+  send_payload (peer, &guid, SHOAL_MESSAGE_VENDOR, 1, 0, bytes, SHOAL_LINK_PRIORITY_CONTROL);
+}
+
+static void
+on_probe_written (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(GSocketConnection) connection = user_data;
+
+  g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, NULL, NULL);
+  g_io_stream_close_async (G_IO_STREAM (connection), G_PRIORITY_DEFAULT, NULL, NULL, NULL);
+}
+
+static void
+on_probe_connected (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+  GSocketConnection *connection =
+    g_socket_client_connect_finish (G_SOCKET_CLIENT (source), result, &error);
+  static const char probe[] = "\n\n";
+
+  if (connection == NULL)
+    {
+      g_debug ("connect-back probe: %s", error->message);
+      return;
+    }
+  g_output_stream_write_all_async (g_io_stream_get_output_stream (G_IO_STREAM (connection)),
+                                   probe, sizeof probe - 1, G_PRIORITY_DEFAULT, NULL,
+                                   on_probe_written, connection);
+}
+
+/* Connects to where the peer says it listens, from its own address, and
+ * sends nothing but an empty line: reaching it is the whole answer. Once
+ * per link, so a peer cannot make us dial at will. */
+static void
+answer_connect_back (Peer               *peer,
+                     const ShoalMessage *message)
+{
+  ShoalNodeManager *self = peer->manager;
+  g_autoptr(GSocketClient) client = NULL;
+  g_autoptr(GSocketAddress) target = NULL;
+  char text[SHOAL_IPV4_ENDPOINT_STRLEN];
+  ShoalIpv4Endpoint address_only = { peer->remote.address, 0 };
+  guint16 port;
+
+  if (peer->connect_back_done || peer->remote.address == 0 ||
+      !shoal_vendor_tcp_connect_back_parse (message->vendor, &port, NULL))
+    return;
+  peer->connect_back_done = TRUE;
+  target = g_inet_socket_address_new_from_string (shoal_ipv4_endpoint_format (&address_only, FALSE, text),
+                                                  port);
+  client = g_socket_client_new ();
+  g_socket_client_set_timeout (client, CONNECT_BACK_TIMEOUT_S);
+  if (self->config->listen_address != NULL)
+    {
+      g_autoptr(GSocketAddress) local =
+        g_inet_socket_address_new_from_string (self->config->listen_address, 0);
+
+      if (local != NULL)
+        g_socket_client_set_local_address (client, local);
+    }
+  g_socket_client_connect_async (client, G_SOCKET_CONNECTABLE (target), self->cancellable,
+                                 on_probe_connected, NULL);
+}
+
+static gboolean
+is_connect_back_request (const ShoalMessage *message)
+{
+  return message->vendor != NULL &&
+         shoal_vendor_message_is (message->vendor, SHOAL_VENDOR_BEAR, SHOAL_VENDOR_TCP_CONNECT_BACK);
+}
+
 static void
 on_link_message (ShoalLink   *link,
                  ShoalMessage *message,
@@ -330,6 +435,8 @@ on_link_message (ShoalLink   *link,
     answer_ping (peer, message);
   else if (message->pong != NULL)
     learn_from_pong (peer, message);
+  else if (is_connect_back_request (message))
+    answer_connect_back (peer, message);
   else if (message->bye == NULL)
     g_signal_emit (peer->manager, signals[SIGNAL_MESSAGE_RECEIVED], 0, peer->id, message);
 }
@@ -354,10 +461,28 @@ on_link_closed (ShoalLink    *link,
 
 /* Links --------------------------------------------------------------------------- */
 
+/* An ultrapeer that answered our handshake with X-Ultrapeer-Needed: True
+ * wants more ultrapeers: what lets a capable leaf promote itself. */
+static void
+learn_ultrapeers_wanted (ShoalNodeManager           *self,
+                         const ShoalHandshakeResult *result)
+{
+  for (guint i = 0; result->peer_blocks != NULL && i < result->peer_blocks->len; i++)
+    {
+      const char *value = shoal_header_block_get (g_ptr_array_index (result->peer_blocks, i),
+                                                  "X-Ultrapeer-Needed");
+      g_autofree char *text = value != NULL ? g_strstrip (g_strdup (value)) : NULL;
+
+      if (text != NULL && g_ascii_strcasecmp (text, "true") == 0)
+        self->ultrapeers_wanted_usec = g_get_monotonic_time ();
+    }
+}
+
 static void
 learn_from_handshake (ShoalNodeManager           *self,
                       const ShoalHandshakeResult *result)
 {
+  learn_ultrapeers_wanted (self, result);
   for (guint i = 0; result->try_hosts != NULL && i < result->try_hosts->len; i++)
     shoal_host_cache_add (self->hosts, &g_array_index (result->try_hosts, ShoalIpv4Endpoint, i),
                           SHOAL_HOST_SOURCE_X_TRY, SHOAL_HOST_ROLE_ULTRAPEER);
@@ -371,6 +496,16 @@ learn_from_handshake (ShoalNodeManager           *self,
       self->advertised.address = result->our_address.address;
       shoal_host_cache_set_own_endpoint (self->hosts, &self->advertised);
     }
+}
+
+static void
+set_reachable (ShoalNodeManager *self)
+{
+  if (self->reachable)
+    return;
+  g_message ("reachable from outside: incoming connections work");
+  self->reachable = TRUE;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REACHABLE]);
 }
 
 /* A small number from a header, 0 when it is not one. */
@@ -505,6 +640,10 @@ add_peer (ShoalNodeManager           *self,
       g_io_stream_close_async (stream, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
       return;
     }
+  /* Messages are small and a hit waits on nobody: no Nagle delay. */
+  if (G_IS_SOCKET_CONNECTION (stream))
+    g_socket_set_option (g_socket_connection_get_socket (G_SOCKET_CONNECTION (stream)),
+                         IPPROTO_TCP, TCP_NODELAY, TRUE, NULL);
   shoal_link_config_init_default (&config);
   config.keepalive_period_ms = result->peer_role == SHOAL_PEER_ROLE_ULTRAPEER &&
                                self->role == SHOAL_PEER_ROLE_ULTRAPEER
@@ -523,7 +662,7 @@ add_peer (ShoalNodeManager           *self,
   peer->user_agent = g_strdup (result->user_agent);
   read_peer_features (peer, result);
   if (!outgoing)
-    self->reachable = TRUE;
+    set_reachable (self);
   peer->link = shoal_link_new (stream, result->leftover, result->deflate_input,
                                result->deflate_output, &config);
   g_signal_connect (peer->link, "message-received", G_CALLBACK (on_link_message), peer);
@@ -537,6 +676,8 @@ add_peer (ShoalNodeManager           *self,
   shoal_link_start (peer->link);
   send_ping (peer, outgoing && shoal_host_cache_get_count (self->hosts) < FEW_HOSTS
                    ? DISCOVERY_TTL : 1);
+  if (self->role == SHOAL_PEER_ROLE_LEAF && peer->role == SHOAL_PEER_ROLE_ULTRAPEER)
+    ask_connect_back (peer);
   {
     g_autoptr(ShoalPeerInfo) info = peer_info_new (peer);
 
@@ -854,9 +995,100 @@ bootstrap_if_stranded (ShoalNodeManager *self)
                              on_bootstrap_done, g_object_ref (self));
 }
 
+/* Roles ------------------------------------------------------------------------------ */
+
+static guint
+descriptor_limit (void)
+{
+  struct rlimit limit;
+
+  if (getrlimit (RLIMIT_NOFILE, &limit) != 0)
+    return 0;
+  if (limit.rlim_cur == RLIM_INFINITY)
+    return G_MAXUINT;
+  return (guint) MIN (limit.rlim_cur, G_MAXUINT);
+}
+
+/* Every link goes (each was agreed for the old role) and the slots of
+ * the new role are filled again from the anchors and the host cache. */
+static void
+switch_role (ShoalNodeManager *self,
+             ShoalPeerRole     role,
+             const char       *why)
+{
+  const char *reason = role == SHOAL_PEER_ROLE_ULTRAPEER ? "Becoming an ultrapeer"
+                                                          : "Becoming a leaf node";
+  gint64 now = g_get_monotonic_time ();
+  GHashTableIter iter;
+  gpointer value;
+
+  g_message ("%s: %s", reason, why);
+  self->role = role;
+  self->role_switches++;
+  self->last_switch_usec = now;
+  self->leafless_since_usec = now;
+  g_hash_table_iter_init (&iter, self->peers);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    shoal_link_close (((Peer *) value)->link, 200, reason);
+  shoal_pong_cache_free (self->pongs);
+  self->pongs = shoal_pong_cache_new (role == SHOAL_PEER_ROLE_ULTRAPEER
+                                      ? SHOAL_PONG_CACHE_LIFETIME_ULTRAPEER_USEC
+                                      : SHOAL_PONG_CACHE_LIFETIME_LEAF_USEC,
+                                      SHOAL_PONG_CACHE_DEFAULT_CAPACITY);
+  self->anchor_retry_usec = 0;
+  self->anchors_queued_usec = G_MININT64 / 2;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ROLE]);
+}
+
+static guint64
+seconds_since (gint64 then_usec,
+               gint64 now_usec)
+{
+  return then_usec == 0 ? 0 : (guint64) MAX (0, now_usec - then_usec) / G_USEC_PER_SEC;
+}
+
+static void
+review_role (ShoalNodeManager *self)
+{
+  gint64 now = g_get_monotonic_time ();
+  ShoalRoleFacts facts = { 0 };
+  ShoalRoleDecision decision;
+  const char *why = NULL;
+
+  if (self->config->role_mode != SHOAL_ROLE_MODE_AUTO)
+    return;
+  facts.ultrapeer = self->role == SHOAL_PEER_ROLE_ULTRAPEER;
+  if (facts.ultrapeer && count_peers (self, SHOAL_PEER_ROLE_LEAF) > 0)
+    self->leafless_since_usec = 0;
+  else if (facts.ultrapeer && self->leafless_since_usec == 0)
+    self->leafless_since_usec = now;
+  facts.uptime_s = seconds_since (self->started_mono_usec, now);
+  facts.since_switch_s = seconds_since (self->last_switch_usec, now);
+  facts.reachable = self->reachable;
+  facts.descriptors = descriptor_limit ();
+  facts.upload_kbps = self->config->upload_kbps;
+  facts.ultrapeers_wanted = self->ultrapeers_wanted_usec != 0 &&
+    now - self->ultrapeers_wanted_usec < SHOAL_ROLE_WANTED_VALID_S * G_USEC_PER_SEC;
+  facts.leafless_s = seconds_since (self->leafless_since_usec, now);
+  decision = shoal_role_policy_decide (&self->config->role_thresholds, &facts, &why);
+  if (decision == SHOAL_ROLE_PROMOTE)
+    switch_role (self, SHOAL_PEER_ROLE_ULTRAPEER, why);
+  else if (decision == SHOAL_ROLE_DEMOTE)
+    switch_role (self, SHOAL_PEER_ROLE_LEAF, why);
+}
+
+static void
+on_connect_back (ShoalListener *listener,
+                 GParamSpec    *pspec,
+                 gpointer       user_data)
+{
+  set_reachable (user_data);
+}
+
 static gboolean
 on_tick (gpointer user_data)
 {
+  review_role (user_data);
   fill_slots (user_data);
   discover_hosts (user_data);
   bootstrap_if_stranded (user_data);
@@ -984,6 +1216,12 @@ shoal_node_manager_get_property (GObject    *object,
     case PROP_LINK_COUNT:
       g_value_set_uint (value, shoal_node_manager_get_link_count (self));
       break;
+    case PROP_ROLE:
+      g_value_set_uint (value, self->role);
+      break;
+    case PROP_REACHABLE:
+      g_value_set_boolean (value, self->reachable);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -1002,6 +1240,13 @@ shoal_node_manager_class_init (ShoalNodeManagerClass *klass)
     g_param_spec_uint ("link-count", NULL, "Established Gnutella links",
                        0, G_MAXUINT, 0,
                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_ROLE] =
+    g_param_spec_uint ("role", NULL, "What this node is now (a ShoalPeerRole)",
+                       0, G_MAXUINT, SHOAL_PEER_ROLE_LEAF,
+                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_REACHABLE] =
+    g_param_spec_boolean ("reachable", NULL, "A peer reached us from outside",
+                          FALSE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /**
@@ -1041,6 +1286,8 @@ shoal_node_manager_init (ShoalNodeManager *self)
   self->anchors_queued_usec = G_MININT64 / 2;
   shoal_guid_init_modern (&self->guid);
   self->started_usec = g_get_real_time ();
+  self->started_mono_usec = g_get_monotonic_time ();
+  self->last_switch_usec = self->started_mono_usec;
 }
 
 /* Public API ----------------------------------------------------------------------------------- */
@@ -1130,6 +1377,7 @@ shoal_node_manager_start (ShoalNodeManager  *self,
   self->listener = shoal_listener_new (self->config->listen_address ? addresses : NULL,
                                        self->config->port);
   g_signal_connect (self->listener, "gnutella-connection", G_CALLBACK (on_gnutella_connection), self);
+  g_signal_connect (self->listener, "notify::connect-back-count", G_CALLBACK (on_connect_back), self);
   if (!shoal_listener_start (self->listener, error))
     return FALSE;
   /* A numeric listen address is what we advertise until peers tell us. */
@@ -1296,4 +1544,11 @@ shoal_node_manager_get_reachable (ShoalNodeManager *self)
 {
   g_return_val_if_fail (SHOAL_IS_NODE_MANAGER (self), FALSE);
   return self->reachable;
+}
+
+guint
+shoal_node_manager_get_role_switches (ShoalNodeManager *self)
+{
+  g_return_val_if_fail (SHOAL_IS_NODE_MANAGER (self), 0);
+  return self->role_switches;
 }

@@ -66,6 +66,8 @@ ShoalIpv4Endpoint shoal_node_manager_get_advertised (ShoalNodeManager *self);
 /* Whether a peer ever reached us: an incoming link proves we are not
  * firewalled. */
 gboolean          shoal_node_manager_get_reachable (ShoalNodeManager *self);
+/* Promotions and demotions since start. */
+guint             shoal_node_manager_get_role_switches (ShoalNodeManager *self);
 /* Queues a whole message on link @link_id; FALSE when there is no such
  * link or its queue refused it. */
 gboolean          shoal_node_manager_send          (ShoalNodeManager  *self,

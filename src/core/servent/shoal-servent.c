@@ -141,6 +141,17 @@ on_message_received (ShoalNodeManager *node,
   shoal_router_handle_message (self->router, link_id, message);
 }
 
+static void
+on_role_changed (ShoalNodeManager *node,
+                 GParamSpec       *pspec,
+                 gpointer          user_data)
+{
+  ShoalServent *self = user_data;
+
+  shoal_router_set_ultrapeer (self->router,
+                              shoal_node_manager_get_role (node) == SHOAL_PEER_ROLE_ULTRAPEER);
+}
+
 /* Answering queries --------------------------------------------------------------- */
 
 static void
@@ -405,6 +416,7 @@ shoal_servent_new (const ShoalNodeConfig *config,
   g_signal_connect (self->node, "link-added", G_CALLBACK (on_link_added), self);
   g_signal_connect (self->node, "link-removed", G_CALLBACK (on_link_removed), self);
   g_signal_connect (self->node, "message-received", G_CALLBACK (on_message_received), self);
+  g_signal_connect (self->node, "notify::role", G_CALLBACK (on_role_changed), self);
   g_signal_connect (self->router, "query", G_CALLBACK (on_router_query), self);
   g_signal_connect (self->router, "query-hit", G_CALLBACK (on_router_query_hit), self);
   g_signal_connect (self->router, "query-progress", G_CALLBACK (on_router_query_progress), self);
