@@ -39,6 +39,8 @@ bench: deps
 	@[ -f build-release/build.ninja ] || meson setup build-release --buildtype=release
 	meson compile -C build-release bench/library
 	build-release/bench/library
+	meson compile -C build-release bench/gnet-load src/daemon/shoald
+	sh bench/routing.sh
 
 build: configure
 	meson compile -C $(BUILDDIR)
