@@ -183,6 +183,32 @@ both_found (gpointer data)
   return g_hash_table_size (servents) >= G_N_ELEMENTS (holders);
 }
 
+/* The ultrapeers' own per-link counters: no query copy went down the
+ * link of a leaf that does not hold the file. */
+static void
+check_leaf_links (JsonObject *status)
+{
+  JsonArray *links = json_object_get_array_member (status, "links");
+
+  for (guint i = 0; i < json_array_get_length (links); i++)
+    {
+      JsonObject *link = json_array_get_object_element (links, i);
+      g_auto(GStrv) remote = g_strsplit (json_object_get_string_member (link, "remote"), ":", 2);
+      gboolean holder = FALSE;
+
+      if (!g_str_equal (json_object_get_string_member (link, "role"), "leaf"))
+        continue;
+      for (guint j = 0; j < G_N_ELEMENTS (holders); j++)
+        {
+          g_autofree char *address = g_strdup_printf ("127.0.9.%u", holders[j] + 1);
+
+          holder |= g_str_equal (remote[0], address);
+        }
+      if (!holder)
+        g_assert_cmpint (json_object_get_int_member (link, "queries_out"), ==, 0);
+    }
+}
+
 static void
 check_who_saw_it (Network *network)
 {
@@ -203,6 +229,7 @@ check_who_saw_it (Network *network)
       g_autoptr(JsonObject) status = shoal_test_node_status (network->ultrapeers[i]);
 
       relayed_hits += json_object_get_int_member (status, "hits_out");
+      check_leaf_links (status);
     }
   /* Each hit went from its leaf's ultrapeer, maybe through others, to the
    * ultrapeer we are a leaf of, which handed it to us. */

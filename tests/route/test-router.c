@@ -1308,6 +1308,68 @@ test_dynamic_leaf_query (Fixture       *fixture,
   g_log_remove_handler ("Shoal-route", handler);
 }
 
+/* The leaf says it has enough (BEAR/12, 0xFFFF): its query ends without
+ * waiting for results. */
+static void
+test_leaf_says_enough (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  ShoalGuid guid = new_guid ();
+  g_autoptr(GBytes) payload = NULL;
+  g_autoptr(GByteArray) status = g_byte_array_new ();
+  g_autoptr(GBytes) status_bytes = NULL;
+  g_autofree char *over = g_strdup_printf ("dynamic query of a leaf over (state %d",
+                                           SHOAL_DQ_STOPPED);
+  LogWait log_wait = { fixture, over };
+  guint handler;
+
+  handler = g_log_set_handler ("Shoal-route", G_LOG_LEVEL_DEBUG, on_route_log, fixture);
+  make_ultrapeer (fixture, PEER_D);
+  add_leaf (fixture, LEAF_X);
+  add_leaf (fixture, LEAF_Y);
+  payload = deliver_query (fixture, LEAF_X, &guid, SHOAL_ROUTER_LEAF_QUERY_TTL, 0,
+                           MATCHING_TEXT, FLAGS);
+  g_assert_cmpuint (count_sent_of_type (fixture, PEER_A, SHOAL_MESSAGE_QUERY) +
+                    count_sent_of_type (fixture, PEER_B, SHOAL_MESSAGE_QUERY), >, 0);
+
+  shoal_vendor_query_status_response_write (SHOAL_VENDOR_QUERY_STATUS_STOP, status);
+  status_bytes = g_byte_array_free_to_bytes (g_steal_pointer (&status));
+  deliver_payload (fixture, LEAF_X, &guid, SHOAL_MESSAGE_VENDOR, 1, 0, status_bytes);
+  shoal_test_wait_until (route_log_says, &log_wait, WAIT_MS, "the leaf's query to stop");
+  /* Another leaf cannot stop it: only the one that asked. */
+  g_assert_cmpuint (stats (fixture).dropped, ==, 0);
+  deliver_payload (fixture, LEAF_Y, &guid, SHOAL_MESSAGE_VENDOR, 1, 0, status_bytes);
+  g_assert_cmpuint (stats (fixture).dropped, ==, 1);
+  g_log_remove_handler ("Shoal-route", handler);
+}
+
+/* As a leaf, stopping our query tells our ultrapeers we have enough. */
+static void
+test_leaf_stops_own_query (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  ShoalGuid guid = new_guid ();
+  g_autoptr(GBytes) payload = query_payload (MATCHING_TEXT, FLAGS);
+  guint16 hits = 0;
+
+  add_peer (fixture, PEER_A, FALSE);
+  add_peer (fixture, PEER_B, FALSE);
+  shoal_router_start_query (fixture->router, &guid, payload, SHOAL_DQ_OWN_RESULTS);
+  clear_sent (fixture);
+  shoal_router_stop_query (fixture->router, &guid);
+  g_assert_cmpuint (count_sent_of_type (fixture, PEER_A, SHOAL_MESSAGE_VENDOR), ==, 1);
+  g_assert_cmpuint (count_sent_of_type (fixture, PEER_B, SHOAL_MESSAGE_VENDOR), ==, 1);
+  g_assert_cmpuint (fixture->sent->len, ==, 2);
+  for (guint i = 0; i < fixture->sent->len; i++)
+    {
+      Sent *sent = g_ptr_array_index (fixture->sent, i);
+
+      g_assert_true (shoal_guid_equal (&sent->message->header.guid, &guid));
+      g_assert_true (shoal_vendor_query_status_response_parse (sent->message->vendor, &hits, NULL));
+      g_assert_cmpuint (hits, ==, SHOAL_VENDOR_QUERY_STATUS_STOP);
+    }
+}
+
 static gboolean
 query_finished (gpointer data)
 {
@@ -1522,6 +1584,8 @@ main (int argc, char **argv)
   ADD ("own-query-as-leaf", test_own_query_as_leaf);
   ADD ("leaf-sends-local-table", test_leaf_sends_local_table);
   ADD ("dynamic-leaf-query", test_dynamic_leaf_query);
+  ADD ("leaf-says-enough", test_leaf_says_enough);
+  ADD ("leaf-stops-own-query", test_leaf_stops_own_query);
   ADD ("dynamic-own-query", test_dynamic_own_query);
   ADD ("dynamic-own-query-stopped", test_dynamic_own_query_stopped);
   ADD ("remove-link", test_remove_link);

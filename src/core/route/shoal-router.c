@@ -642,6 +642,49 @@ handle_qrp (ShoalRouter        *self,
   self->stats.qrp_updates++;
 }
 
+/* Leaf-guided querying (§8.2) ---------------------------------------------- */
+
+/* A leaf tells how many hits it kept for its query, or 0xFFFF: enough. */
+static void
+handle_query_status (ShoalRouter        *self,
+                     RouterLink         *link,
+                     const ShoalMessage *message)
+{
+  RunningQuery *query = g_hash_table_lookup (self->queries, &message->header.guid);
+  guint16 hits;
+
+  if (!link->info.peer_is_leaf || query == NULL || query->origin != link->id ||
+      !shoal_vendor_query_status_response_parse (message->vendor, &hits, NULL))
+    {
+      drop (self, link, "query status for no query of that leaf");
+      return;
+    }
+  if (hits == SHOAL_VENDOR_QUERY_STATUS_STOP)
+    shoal_dynamic_query_stop (query->dq);
+  else
+    shoal_dynamic_query_set_results (query->dq, hits);
+}
+
+/* As a leaf: our ultrapeers run our query; tell them we have enough. */
+static void
+send_query_status_stop (ShoalRouter     *self,
+                        const ShoalGuid *guid)
+{
+  g_autoptr(GByteArray) payload = g_byte_array_new ();
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GBytes) message = NULL;
+  GHashTableIter iter;
+  gpointer value;
+
+  shoal_vendor_query_status_response_write (SHOAL_VENDOR_QUERY_STATUS_STOP, payload);
+  bytes = g_byte_array_free_to_bytes (g_steal_pointer (&payload));
+  message = build_message (guid, SHOAL_MESSAGE_VENDOR, 1, 0, bytes);
+  g_hash_table_iter_init (&iter, self->links);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    if (!((RouterLink *) value)->info.peer_is_leaf)
+      send_to (self, value, message, SHOAL_ROUTER_PRIORITY_CONTROL);
+}
+
 /* Sends @link what turns the table it has from us into @table: a RESET
  * and the whole table the first time or when the size changed, patches
  * of the difference after that. */
@@ -963,6 +1006,10 @@ shoal_router_handle_message (ShoalRouter        *self,
     handle_push (self, link, message);
   else if (message->qrp != NULL)
     handle_qrp (self, link, message);
+  else if (message->vendor != NULL &&
+           shoal_vendor_message_is (message->vendor, SHOAL_VENDOR_BEAR,
+                                    SHOAL_VENDOR_QUERY_STATUS_RESPONSE))
+    handle_query_status (self, link, message);
 }
 
 void
@@ -1027,6 +1074,11 @@ shoal_router_stop_query (ShoalRouter     *self,
   RunningQuery *query;
 
   g_return_if_fail (SHOAL_IS_ROUTER (self));
+  if (!self->ultrapeer)
+    {
+      send_query_status_stop (self, guid);
+      return;
+    }
   query = g_hash_table_lookup (self->queries, guid);
   if (query != NULL)
     shoal_dynamic_query_stop (query->dq);

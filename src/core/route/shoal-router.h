@@ -123,7 +123,10 @@ void              shoal_router_start_query    (ShoalRouter     *self,
                                                const ShoalGuid *guid,
                                                GBytes          *payload,
                                                guint            wanted_results);
-/* Our own query has enough results, or the user stopped it. */
+/* Our own query has enough results, or the user stopped it: an
+ * ultrapeer stops querying, a leaf tells its ultrapeers (BEAR/12 with
+ * 0xFFFF, leaf-guided querying). A leaf's BEAR/12 for its own query
+ * likewise sets or stops the dynamic query we run for it. */
 void              shoal_router_stop_query     (ShoalRouter     *self,
                                                const ShoalGuid *guid);
 /* Sends our answers (whole hit messages from shoal_hit_builder_build) to
