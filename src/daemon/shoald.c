@@ -159,6 +159,7 @@ main (int argc, char **argv)
   g_autoptr(ShoalNodeConfig) config = shoal_node_config_new_default ();
   g_autoptr(GError) error = NULL;
   Daemon daemon = { NULL };
+  gboolean started;
 
   setlocale (LC_ALL, "");
   g_option_context_add_main_entries (context, entries, NULL);
@@ -219,23 +220,24 @@ main (int argc, char **argv)
   g_unix_signal_add (SIGINT, on_stop_signal, &daemon);
   g_unix_signal_add (SIGTERM, on_stop_signal, &daemon);
   g_unix_signal_add (SIGUSR1, on_status_signal, &daemon);
-  if (!shoal_servent_start (daemon.servent, &error))
+  started = shoal_servent_start (daemon.servent, &error);
+  if (started)
     {
-      g_printerr ("shoald: cannot start: %s\n", error->message);
-      return 1;
+      g_message ("listening on port %u", shoal_node_manager_get_port (daemon.node));
+      g_signal_connect (daemon.node, "notify::link-count", G_CALLBACK (on_link_count), &daemon);
+      for (guint i = 0; shares != NULL && shares[i] != NULL; i++)
+        shoal_library_add_root_async (daemon.library, shares[i], NULL, on_root_added, NULL);
+      g_timeout_add_seconds (STATUS_INTERVAL_S, log_status, &daemon);
+      g_main_loop_run (daemon.loop);
     }
-  g_message ("listening on port %u", shoal_node_manager_get_port (daemon.node));
-  g_signal_connect (daemon.node, "notify::link-count", G_CALLBACK (on_link_count), &daemon);
-  for (guint i = 0; shares != NULL && shares[i] != NULL; i++)
-    shoal_library_add_root_async (daemon.library, shares[i], NULL, on_root_added, NULL);
-  g_timeout_add_seconds (STATUS_INTERVAL_S, log_status, &daemon);
+  else
+    g_printerr ("shoald: cannot start: %s\n", error->message);
 
-  g_main_loop_run (daemon.loop);
-
+  /* Also after a failed start: nothing is left for the leak checker. */
   g_object_run_dispose (G_OBJECT (daemon.servent));
   g_object_unref (daemon.servent);
   g_object_unref (daemon.library);
   g_free (daemon.status_path);
   g_main_loop_unref (daemon.loop);
-  return 0;
+  return started ? 0 : 1;
 }
