@@ -37,6 +37,14 @@
  * the default level costs less CPU for nearly the same ratio on messages
  * this small. */
 #define DEFLATE_LEVEL Z_DEFAULT_COMPRESSION
+/* zlib's defaults (a 32 KiB window, memLevel 8) cost 256 KiB per link,
+ * the most of what a link costs an ultrapeer with 300 leaves. Messages
+ * are a few hundred bytes and each batch is flushed: a 4 KiB window and
+ * memLevel 6 (48 KiB in all) compress them nearly as well. Any inflater
+ * reads a stream made with a smaller window; ours keeps the full one,
+ * since peers use the default. */
+#define DEFLATE_WINDOW_BITS 12
+#define DEFLATE_MEM_LEVEL 6
 /* :flow-controlled turns on when the send queue holds more than this share
  * of its limit, and off once it has drained below the lower one; the gap
  * keeps it from flickering with every message. */
@@ -1157,7 +1165,8 @@ shoal_link_new (GIOStream             *stream,
   if (deflate_output)
     {
       init_zlib_stream (&self->deflater);
-      ret = deflateInit (&self->deflater, DEFLATE_LEVEL);
+      ret = deflateInit2 (&self->deflater, DEFLATE_LEVEL, Z_DEFLATED, DEFLATE_WINDOW_BITS,
+                          DEFLATE_MEM_LEVEL, Z_DEFAULT_STRATEGY);
       g_assert (ret == Z_OK);
     }
   return self;

@@ -554,6 +554,14 @@ finish_sequence (ShoalQrpReceiver *receiver,
   shoal_qrp_table_free (receiver->table);
   receiver->table = g_steal_pointer (&receiver->pending);
   receiver->next_seq = 1;
+  /* Patches come minutes apart, if ever: an ultrapeer holding hundreds
+   * of leaves' tables should not also hold an inflater (about 40 KiB)
+   * for each. */
+  if (receiver->inflater_ready)
+    {
+      inflateEnd (&receiver->inflater);
+      receiver->inflater_ready = FALSE;
+    }
   return TRUE;
 }
 
