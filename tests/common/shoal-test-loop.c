@@ -56,3 +56,20 @@ shoal_test_poll_until (ShoalTestCheck  check,
   shoal_test_wait_until (check, data, timeout_ms, what);
   g_source_remove (tick);
 }
+
+static gboolean
+on_wait_over (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+void
+shoal_test_wait_ms (guint ms)
+{
+  gboolean over = FALSE;
+
+  g_timeout_add (ms, on_wait_over, &over);
+  while (!over)
+    g_main_context_iteration (NULL, TRUE);
+}

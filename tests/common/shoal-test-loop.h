@@ -27,4 +27,8 @@ void shoal_test_poll_until (ShoalTestCheck  check,
                             guint           timeout_ms,
                             const char     *what);
 
+/* Runs the default main context for @ms: a quiet period in which
+ * something must not happen, or time another process needs. */
+void shoal_test_wait_ms    (guint ms);
+
 G_END_DECLS

@@ -96,22 +96,6 @@ wait_formed (ShoalTestNode **nodes,
                          "the topology to form");
 }
 
-static gboolean
-set_flag (gpointer data)
-{
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-static void
-wait_ms (guint ms)
-{
-  gboolean done = FALSE;
-
-  g_timeout_add (ms, set_flag, &done);
-  shoal_test_wait_flag (&done, ms + 10000, "a quiet period");
-}
-
 static void
 stop_nodes (ShoalTestNode **nodes,
             guint           count)
@@ -192,7 +176,7 @@ query_and_count (ShoalTestPeer *peer,
   shoal_guid_init_modern (&guid);
   send_query (peer, &guid, ttl);
   shoal_test_wait_until (enough_answers, &wait, HITS_TIMEOUT_MS, "the answers");
-  wait_ms (QUIET_MS);
+  shoal_test_wait_ms (QUIET_MS);
   return count_answering (peer, &guid, hits);
 }
 
@@ -212,7 +196,7 @@ test_chain_ttl (void)
   g_autoptr(ShoalTestPeer) peer = NULL;
 
   wait_formed (nodes, CHAIN_NODES, FALSE);
-  wait_ms (TABLES_SETTLE_MS);
+  shoal_test_wait_ms (TABLES_SETTLE_MS);
   peer = shoal_test_peer_connect (nodes[0]->address, SHOAL_TEST_NODE_PORT,
                                   SHOAL_PEER_ROLE_ULTRAPEER);
   /* Node i is i + 1 hops away from us. */
@@ -243,7 +227,7 @@ test_ring_once (void)
   guint hits;
 
   wait_formed (nodes, RING_NODES, TRUE);
-  wait_ms (TABLES_SETTLE_MS);
+  shoal_test_wait_ms (TABLES_SETTLE_MS);
   peer = shoal_test_peer_connect (nodes[0]->address, SHOAL_TEST_NODE_PORT,
                                   SHOAL_PEER_ROLE_ULTRAPEER);
   /* Every node is within 3 hops; copies meet on the far side. */

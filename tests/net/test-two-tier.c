@@ -128,22 +128,6 @@ network_formed (gpointer data)
   return leaf_links == LEAVES * LEAF_UPLINKS;
 }
 
-static gboolean
-set_flag (gpointer data)
-{
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-static void
-wait_ms (guint ms)
-{
-  gboolean done = FALSE;
-
-  g_timeout_add (ms, set_flag, &done);
-  shoal_test_wait_flag (&done, ms + 10000, "a quiet period");
-}
-
 typedef struct
 {
   ShoalTestPeer   *peer;
@@ -313,7 +297,7 @@ test_two_tier_search (void)
   start_leaves (&network);
   shoal_test_poll_until (network_formed, &network, POLL_MS, FORM_TIMEOUT_MS,
                          "every leaf linked to two ultrapeers with its table in");
-  wait_ms (TABLES_SETTLE_MS);
+  shoal_test_wait_ms (TABLES_SETTLE_MS);
 
   /* We are a leaf of the last ultrapeer, far from most holders' ones. */
   searcher = shoal_test_peer_connect (network.ultrapeers[ULTRAPEERS - 1]->address,
@@ -324,7 +308,7 @@ test_two_tier_search (void)
   wait.peer = searcher;
   shoal_test_peer_send (searcher, &guid, 0x80, 4, 0, bytes);
   shoal_test_wait_until (both_found, &wait, HITS_TIMEOUT_MS, "hits from both holders");
-  wait_ms (QUIET_MS);
+  shoal_test_wait_ms (QUIET_MS);
 
   hits = count_hits (searcher, &guid, servents);
   g_test_message ("%u hits from %u servents", hits, g_hash_table_size (servents));

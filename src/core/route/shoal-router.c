@@ -400,6 +400,35 @@ drop (ShoalRouter *self,
   self->stats.dropped++;
 }
 
+static gboolean
+ttl_out_of_bounds (const ShoalMessageHeader *header)
+{
+  return header->ttl == 0 || header->ttl + header->hops > SHOAL_ROUTER_HARD_TTL_LIMIT;
+}
+
+static void
+count_duplicate (ShoalRouter *self,
+                 RouterLink  *link)
+{
+  link->stats.duplicates++;
+  self->stats.duplicates++;
+}
+
+/* A hit or a push one hop further back along its route. It keeps at
+ * least TTL 1: the route, not the TTL, bounds how far it goes. */
+static void
+relay_reply (ShoalRouter        *self,
+             RouterLink         *target,
+             const ShoalMessage *message)
+{
+  const ShoalMessageHeader *header = &message->header;
+  g_autoptr(GBytes) copy = build_message (&header->guid, header->type,
+                                          (guint8) MAX (header->ttl - 1, 1),
+                                          (guint8) (header->hops + 1), message->payload);
+
+  send_to (self, target, copy, SHOAL_ROUTER_PRIORITY_REPLY);
+}
+
 /* A relayed broadcast never goes further than SHOAL_ROUTER_MAX_TTL hops
  * in all (gtk-gnutella's max_ttl trimming). */
 static guint8
@@ -452,7 +481,7 @@ handle_query (ShoalRouter        *self,
 
   link->stats.queries_in++;
   self->stats.queries_in++;
-  if (header->ttl == 0 || header->ttl + header->hops > SHOAL_ROUTER_HARD_TTL_LIMIT)
+  if (ttl_out_of_bounds (header))
     {
       drop (self, link, "query TTL out of bounds");
       return;
@@ -467,8 +496,7 @@ handle_query (ShoalRouter        *self,
                                       link->id, ttl, now ());
   if (verdict == SHOAL_ROUTE_DUPLICATE)
     {
-      link->stats.duplicates++;
-      self->stats.duplicates++;
+      count_duplicate (self, link);
       return;
     }
   if (verdict == SHOAL_ROUTE_NEW)
@@ -518,13 +546,12 @@ handle_query_hit (ShoalRouter        *self,
                   const ShoalMessage *message)
 {
   const ShoalMessageHeader *header = &message->header;
-  g_autoptr(GBytes) copy = NULL;
   RouterLink *target;
   guint64 target_id;
 
   link->stats.hits_in++;
   self->stats.hits_in++;
-  if (header->ttl == 0 || header->ttl + header->hops > SHOAL_ROUTER_HARD_TTL_LIMIT ||
+  if (ttl_out_of_bounds (header) ||
       g_bytes_get_size (message->payload) > SHOAL_QUERY_HIT_FORWARD_SIZE)
     {
       drop (self, link, "query hit TTL or size out of bounds");
@@ -550,9 +577,7 @@ handle_query_hit (ShoalRouter        *self,
       drop (self, link, "query hit whose route closed");
       return;
     }
-  copy = build_message (&header->guid, SHOAL_MESSAGE_QUERY_HIT, (guint8) MAX (header->ttl - 1, 1),
-                        (guint8) (header->hops + 1), message->payload);
-  send_to (self, target, copy, SHOAL_ROUTER_PRIORITY_REPLY);
+  relay_reply (self, target, message);
   target->stats.hits_out++;
   self->stats.hits_out++;
 }
@@ -566,13 +591,12 @@ handle_push (ShoalRouter        *self,
 {
   const ShoalMessageHeader *header = &message->header;
   ShoalRouteVerdict verdict;
-  g_autoptr(GBytes) copy = NULL;
   RouterLink *target;
   guint64 target_id;
 
   link->stats.pushes_in++;
   self->stats.pushes_in++;
-  if (header->ttl == 0 || header->ttl + header->hops > SHOAL_ROUTER_HARD_TTL_LIMIT)
+  if (ttl_out_of_bounds (header))
     {
       drop (self, link, "push TTL out of bounds");
       return;
@@ -581,8 +605,7 @@ handle_push (ShoalRouter        *self,
                                       header->ttl, now ());
   if (verdict == SHOAL_ROUTE_DUPLICATE)
     {
-      link->stats.duplicates++;
-      self->stats.duplicates++;
+      count_duplicate (self, link);
       return;
     }
   if (shoal_guid_equal (&message->push->servent_guid, &self->servent_guid))
@@ -598,9 +621,7 @@ handle_push (ShoalRouter        *self,
       drop (self, link, "push for a servent we have no route to");
       return;
     }
-  copy = build_message (&header->guid, SHOAL_MESSAGE_PUSH, (guint8) MAX (header->ttl - 1, 1),
-                        (guint8) (header->hops + 1), message->payload);
-  send_to (self, target, copy, SHOAL_ROUTER_PRIORITY_REPLY);
+  relay_reply (self, target, message);
   target->stats.pushes_out++;
   self->stats.pushes_out++;
 }
