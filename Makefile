@@ -14,7 +14,8 @@ MESON_OPTIONS = -Db_sanitize=address,undefined -Db_lundef=false -Dfuzzing=true
 # Debian 12 package names: the compiler is clang because the fuzz targets
 # need libFuzzer, and one compiler keeps one build directory.
 DEB_PACKAGES = meson ninja-build pkg-config clang libclang-rt-14-dev \
-               libglib2.0-dev libjson-glib-dev zlib1g-dev libsqlite3-dev nettle-dev
+               libglib2.0-dev libjson-glib-dev zlib1g-dev libsqlite3-dev nettle-dev \
+               libmicrohttpd-dev curl
 
 .PHONY: all run test bench deps configure build clean
 

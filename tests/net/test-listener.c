@@ -440,6 +440,23 @@ fixture_port (Fixture *fixture)
 
 /* Tests ------------------------------------------------------------------- */
 
+/* HTTP is only peeked at: the upload server must find the request whole
+ * in the socket (libmicrohttpd cannot take bytes read already). */
+static void
+assert_nothing_read (Handed     *handed,
+                     const char *first_line,
+                     gsize       already_read_length)
+{
+  gsize length = strlen (first_line);
+  g_autofree char *data = g_malloc (length);
+  gsize got = 0;
+
+  g_assert_cmpuint (already_read_length, ==, 0);
+  g_assert_true (g_input_stream_read_all (g_io_stream_get_input_stream (handed->stream), data,
+                                          length, &got, NULL, NULL));
+  g_assert_cmpmem (data, got, first_line, length);
+}
+
 static void
 test_dispatches_each_kind (void)
 {
@@ -478,9 +495,14 @@ test_dispatches_each_kind (void)
       handed = handed_at (&fixture, i);
       g_assert_cmpstr (handed->kind, ==, cases[i].kind);
       already_read = g_bytes_get_data (handed->already_read, &length);
-      g_assert_cmpuint (length, >=, strlen (cases[i].first_line));
-      g_assert_cmpmem (already_read, strlen (cases[i].first_line),
-                       cases[i].first_line, strlen (cases[i].first_line));
+      if (g_str_equal (cases[i].kind, "http"))
+        assert_nothing_read (handed, cases[i].first_line, length);
+      else
+        {
+          g_assert_cmpuint (length, >=, strlen (cases[i].first_line));
+          g_assert_cmpmem (already_read, strlen (cases[i].first_line),
+                           cases[i].first_line, strlen (cases[i].first_line));
+        }
       assert_loopback_remote (handed, &client);
       client_close (&client);
     }
@@ -608,9 +630,11 @@ test_oversized_first_line_closed (void)
   Fixture fixture;
   Client client;
 
-  g_byte_array_append (line, (const guint8 *) "GET /", 5);
+  /* Not HTTP: HTTP goes to the upload server unread, and its limits on
+   * request lines are the server's. */
+  g_byte_array_append (line, (const guint8 *) "BREW /", 6);
   g_byte_array_set_size (line, HUGE_SIZE);
-  memset (line->data + 5, 'a', HUGE_SIZE - 5);
+  memset (line->data + 6, 'a', HUGE_SIZE - 6);
   bytes = g_byte_array_free_to_bytes (g_steal_pointer (&line));
   fixture_start_loopback (&fixture);
   fixture_connect_handlers (&fixture);

@@ -261,6 +261,7 @@ typedef struct
   GByteArray        *input;
   guint8             chunk[SHOAL_LISTENER_MAX_FIRST_LINE];
   ShoalIpv4Endpoint  remote;
+  GSource           *peek_source;  /* waiting to peek at the first bytes */
 } PendingConnection;
 
 typedef enum
@@ -291,6 +292,11 @@ static void
 pending_free (PendingConnection *pending)
 {
   pending_stop_timer (pending);
+  if (pending->peek_source != NULL)
+    {
+      g_source_destroy (pending->peek_source);
+      g_source_unref (pending->peek_source);
+    }
   g_object_unref (pending->cancellable);
   g_object_unref (pending->connection);
   g_byte_array_unref (pending->input);
@@ -418,7 +424,10 @@ hand_over (PendingConnection *pending,
     [FIRST_LINE_GIV] = SHOAL_LISTENER_OUTCOME_GIV,
   };
   g_autoptr(ShoalListener) self = g_object_ref (pending->listener);
-  g_autoptr(GBytes) already_read = g_bytes_new (pending->input->data, pending->input->len);
+  /* HTTP is peeked at, never read: the upload server gets the socket as
+   * the client left it (it cannot take bytes read already). */
+  g_autoptr(GBytes) already_read = kind == FIRST_LINE_HTTP
+    ? g_bytes_new (NULL, 0) : g_bytes_new (pending->input->data, pending->input->len);
   g_autoptr(GBytes) answer = NULL;
   gboolean handled = FALSE;
 
@@ -510,13 +519,114 @@ read_first_line (PendingConnection *pending)
                              on_first_line_read, pending);
 }
 
+/* Peeking ------------------------------------------------------------------- */
+
+static gboolean on_peekable (GSocket *socket, GIOCondition condition, gpointer data);
+static gboolean on_peek_retry (gpointer data);
+
+static void
+stop_peeking (PendingConnection *pending)
+{
+  if (pending->peek_source == NULL)
+    return;
+  g_source_destroy (pending->peek_source);
+  g_clear_pointer (&pending->peek_source, g_source_unref);
+}
+
+static void read_first_line (PendingConnection *pending);
+
+/* Waits until the socket is readable, or (@delay_ms > 0) for a moment:
+ * peeked bytes stay in the socket, which stays readable, so waiting for
+ * more of them must not spin. */
+static void
+wait_to_peek (PendingConnection *pending,
+              guint              delay_ms)
+{
+  GSocket *socket = g_socket_connection_get_socket (pending->connection);
+
+  stop_peeking (pending);
+  if (delay_ms > 0)
+    {
+      pending->peek_source = g_timeout_source_new (delay_ms);
+      g_source_set_callback (pending->peek_source, on_peek_retry, pending, NULL);
+    }
+  else
+    {
+      pending->peek_source = g_socket_create_source (socket, G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
+      g_source_set_callback (pending->peek_source, (GSourceFunc) (void (*) (void)) on_peekable,
+                             pending, NULL);
+    }
+  g_source_attach (pending->peek_source, g_main_context_get_thread_default ());
+}
+
+/* Enough to tell HTTP from the rest: "HEAD " is the longest prefix. */
+#define PEEK_SIZE (sizeof HTTP_HEAD_PREFIX - 1)
+#define PEEK_RETRY_MS 10
+
+static gboolean
+on_peekable (GSocket      *socket,
+             GIOCondition  condition,
+             gpointer      data)
+{
+  PendingConnection *pending = data;
+  char peeked[PEEK_SIZE];
+  GInputVector vector = { peeked, sizeof peeked };
+  gint flags = G_SOCKET_MSG_PEEK;
+  gssize got = g_socket_receive_message (socket, NULL, &vector, 1, NULL, NULL, &flags,
+                                         NULL, NULL);
+
+  /* Errors, an early close or a timeout: the reading path reports them. */
+  if (got <= 0 && !g_cancellable_is_cancelled (pending->cancellable) &&
+      (condition & G_IO_IN) && got < 0)
+    {
+      wait_to_peek (pending, PEEK_RETRY_MS);
+      return G_SOURCE_REMOVE;
+    }
+  if (got > 0 && (gsize) got < PEEK_SIZE && memchr (peeked, '\n', (gsize) got) == NULL &&
+      !g_cancellable_is_cancelled (pending->cancellable))
+    {
+      wait_to_peek (pending, PEEK_RETRY_MS);
+      return G_SOURCE_REMOVE;
+    }
+  g_clear_pointer (&pending->peek_source, g_source_unref);
+  if (got > 0 && classify_first_line (peeked, (gsize) got) == FIRST_LINE_HTTP)
+    hand_over (pending, FIRST_LINE_HTTP);
+  else
+    read_first_line (pending);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+on_peek_retry (gpointer data)
+{
+  PendingConnection *pending = data;
+
+  g_clear_pointer (&pending->peek_source, g_source_unref);
+  wait_to_peek (pending, 0);
+  return G_SOURCE_REMOVE;
+}
+
+/* Ends the wait for a first line: a read under way fails as cancelled; a
+ * connection still waiting to be peeked at starts that read now, which
+ * fails the same way (a socket source does not wake on cancellation). */
+static void
+pending_cancel (PendingConnection *pending)
+{
+  g_cancellable_cancel (pending->cancellable);
+  if (pending->peek_source != NULL)
+    {
+      stop_peeking (pending);
+      read_first_line (pending);
+    }
+}
+
 static gboolean
 on_first_line_timeout (gpointer data)
 {
   PendingConnection *pending = data;
 
   pending->timed_out = TRUE;
-  g_cancellable_cancel (pending->cancellable);
+  pending_cancel (pending);
   return G_SOURCE_REMOVE;
 }
 
@@ -555,7 +665,7 @@ on_incoming (GSocketService    *service,
     }
   pending = pending_new (self, connection);
   g_hash_table_add (self->pending, pending);
-  read_first_line (pending);
+  wait_to_peek (pending, 0);
   return TRUE;
 }
 
@@ -573,7 +683,7 @@ abandon_pending (ShoalListener *self)
 
       pending->listener = NULL;
       pending_stop_timer (pending);
-      g_cancellable_cancel (pending->cancellable);
+      pending_cancel (pending);
       g_hash_table_iter_remove (&iter);
     }
 }
