@@ -4,27 +4,18 @@
  * gtk-gnutella answers with Peers: and Leaves:) reads each node's links. */
 #include "shoal-handshake.h"
 #include "shoal-host-cache.h"
+#include "shoal-test-node.h"
 
 #include <gio/gio.h>
 #include <glib/gstdio.h>
-#include <signal.h>
 #include <string.h>
-#include <sys/wait.h>
 
 #define NODES 30
-#define PORT 6346
+#define PORT SHOAL_TEST_NODE_PORT
 #define JOIN_TIMEOUT_S 60
 #define MIN_LINKS 3
 #define MIN_KNOWN_HOSTS 10
 #define CRAWL_TIMEOUT_S 5
-
-typedef struct
-{
-  char  *address;
-  char  *data_dir;
-  GPid   pid;
-  gboolean running;
-} Node;
 
 static char *
 node_address (guint i)
@@ -33,52 +24,12 @@ node_address (guint i)
 }
 
 static void
-start_node (Node       *node,
-            const char *anchor)
+start_node (ShoalTestNode *node,
+            const char    *anchor)
 {
-  const char *shoald = g_getenv ("SHOALD");
-  g_autofree char *port = g_strdup_printf ("%d", PORT);
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr(GError) error = NULL;
+  const char *args[] = { "--role=ultrapeer", anchor ? "--anchor" : NULL, anchor, NULL };
 
-  g_assert_nonnull (shoald);
-  g_ptr_array_add (argv, (gpointer) shoald);
-  g_ptr_array_add (argv, "--role=ultrapeer");
-  g_ptr_array_add (argv, "--allow-private");
-  g_ptr_array_add (argv, "--no-default-bootstrap");
-  g_ptr_array_add (argv, "--port");
-  g_ptr_array_add (argv, port);
-  g_ptr_array_add (argv, "--listen-address");
-  g_ptr_array_add (argv, node->address);
-  g_ptr_array_add (argv, "--data-dir");
-  g_ptr_array_add (argv, node->data_dir);
-  if (anchor != NULL)
-    {
-      g_ptr_array_add (argv, "--anchor");
-      g_ptr_array_add (argv, (gpointer) anchor);
-    }
-  g_ptr_array_add (argv, NULL);
-  g_spawn_async (NULL, (char **) argv->pdata, NULL,
-                 G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
-                 NULL, NULL, &node->pid, &error);
-  g_assert_no_error (error);
-  node->running = TRUE;
-}
-
-static void
-stop_node (Node *node)
-{
-  int status;
-
-  if (!node->running)
-    return;
-  kill (node->pid, SIGTERM);
-  g_assert_cmpint (waitpid (node->pid, &status, 0), ==, node->pid);
-  g_spawn_close_pid (node->pid);
-  node->running = FALSE;
-  /* A clean stop, not a crash: SIGTERM is a shutdown request. */
-  g_assert_true (WIFEXITED (status));
-  g_assert_cmpint (WEXITSTATUS (status), ==, 0);
+  shoal_test_node_start (node, args);
 }
 
 /* The node's ultrapeer links as its crawler answer lists them; NULL when
@@ -131,11 +82,11 @@ count_links (GStrv peers)
 }
 
 static gboolean
-every_node_linked (Node *nodes)
+every_node_linked (ShoalTestNode **nodes)
 {
   for (guint i = 0; i < NODES; i++)
     {
-      g_auto(GStrv) peers = crawl (nodes[i].address);
+      g_auto(GStrv) peers = crawl (nodes[i]->address);
 
       if (peers == NULL || count_links (peers) < MIN_LINKS)
         return FALSE;
@@ -182,23 +133,21 @@ run_for (guint seconds)
 static void
 test_thirty_nodes_one_anchor (void)
 {
-  Node nodes[NODES] = { { 0 } };
+  ShoalTestNode *nodes[NODES] = { NULL };
   g_autofree char *anchor = NULL;
   gint64 deadline;
   gboolean linked = FALSE;
 
   for (guint i = 0; i < NODES; i++)
     {
-      g_autoptr(GError) error = NULL;
+      g_autofree char *address = node_address (i);
 
-      nodes[i].address = node_address (i);
-      nodes[i].data_dir = g_dir_make_tmp ("shoal-overlay-XXXXXX", &error);
-      g_assert_no_error (error);
+      nodes[i] = shoal_test_node_new (address);
     }
-  anchor = g_strdup_printf ("%s:%d", nodes[0].address, PORT);
-  start_node (&nodes[0], NULL);
+  anchor = g_strdup_printf ("%s:%d", nodes[0]->address, PORT);
+  start_node (nodes[0], NULL);
   for (guint i = 1; i < NODES; i++)
-    start_node (&nodes[i], anchor);
+    start_node (nodes[i], anchor);
 
   deadline = g_get_monotonic_time () + JOIN_TIMEOUT_S * G_USEC_PER_SEC;
   while (!linked && g_get_monotonic_time () < deadline)
@@ -216,16 +165,15 @@ test_thirty_nodes_one_anchor (void)
   run_for (10);
 
   /* The anchor leaves; the others stay one overlay. */
-  stop_node (&nodes[0]);
-  g_assert_cmpuint (walk_overlay (nodes[1].address), ==, NODES - 1);
+  shoal_test_node_stop (nodes[0]);
+  g_assert_cmpuint (walk_overlay (nodes[1]->address), ==, NODES - 1);
 
   for (guint i = 1; i < NODES; i++)
-    stop_node (&nodes[i]);
+    shoal_test_node_stop (nodes[i]);
   /* Each saved a host cache that knows the network. */
   for (guint i = 0; i < NODES; i++)
     {
-      g_autoptr(ShoalHostCache) cache = shoal_host_cache_new (nodes[i].data_dir);
-      g_autofree char *command = g_strdup_printf ("rm -rf '%s'", nodes[i].data_dir);
+      g_autoptr(ShoalHostCache) cache = shoal_host_cache_new (nodes[i]->data_dir);
       gint64 load_deadline = g_get_monotonic_time () + CRAWL_TIMEOUT_S * G_USEC_PER_SEC;
 
       /* Loopback hosts count only in the mode the nodes ran in; the cache
@@ -236,9 +184,7 @@ test_thirty_nodes_one_anchor (void)
       g_assert_true (shoal_host_cache_get_loaded (cache));
       g_assert_cmpuint (shoal_host_cache_get_count (cache), >=, i == 0 ? 1 : MIN_KNOWN_HOSTS);
       g_clear_object (&cache);
-      g_spawn_command_line_sync (command, NULL, NULL, NULL, NULL);
-      g_free (nodes[i].address);
-      g_free (nodes[i].data_dir);
+      shoal_test_node_free (nodes[i]);
     }
 }
 
