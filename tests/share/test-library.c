@@ -5,6 +5,7 @@
 
 #include <glib/gstdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #define OBSIDIAN "obsidian_tortoise_almanac.txt"
 #define OBSIDIAN_TEXT "The tortoise keeps an almanac of obsidian."
@@ -269,6 +270,26 @@ test_reopen_resumes_hashing_once (Fixture       *fixture,
   g_assert_cmpuint (shoal_library_get_hashed_count (again), ==, 4);
 }
 
+/* A link to a file inside the share is shared as that file, and gets its
+ * hash like any other (the hasher itself never opens through a link). */
+static void
+test_linked_file_hashed (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  g_autofree char *link_path = g_build_filename (fixture->tree, "almanac_alias.txt", NULL);
+  g_autoptr(GPtrArray) hits = NULL;
+  guint8 sha1[SHOAL_SHARE_SHA1_SIZE];
+
+  g_assert_cmpint (symlink (OBSIDIAN, link_path), ==, 0);
+  shoal_library_rescan (fixture->library);
+  library_test_wait_idle (fixture->library);
+  g_assert_cmpuint (shoal_library_get_file_count (fixture->library), ==, 5);
+  g_assert_cmpuint (shoal_library_get_hashed_count (fixture->library), ==, 5);
+  library_test_sha1_of (OBSIDIAN_TEXT, strlen (OBSIDIAN_TEXT), sha1);
+  hits = library_test_search_sha1 (fixture->library, sha1);
+  g_assert_cmpuint (hits->len, ==, 2);
+}
+
 static void
 test_remove_root (Fixture       *fixture,
                   gconstpointer  data)
@@ -306,6 +327,7 @@ main (int argc, char **argv)
   ADD ("/library/modified-is-rehashed", test_modified_is_rehashed);
   ADD ("/library/reopen-does-not-rehash", test_reopen_does_not_rehash);
   ADD ("/library/reopen-resumes-hashing-once", test_reopen_resumes_hashing_once);
+  ADD ("/library/linked-file-hashed", test_linked_file_hashed);
   ADD ("/library/remove-root", test_remove_root);
   ADD ("/library/bad-root", test_bad_root);
 #undef ADD

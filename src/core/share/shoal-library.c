@@ -14,7 +14,9 @@
 #include "shoal-library-qrp.h"
 #include "shoal-scanner.h"
 
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* How many files one scan's hashing queue may reference at once is not
  * limited: the hasher queues paths, not data. Pending hashes read back at
@@ -328,6 +330,32 @@ root_report_new (gint64      id,
   return root;
 }
 
+/* The scanner shares a link to a file inside the root as that file; the
+ * hasher opens nothing through a link, so it is given the target, after
+ * checking once more that the target is still inside the root. NULL when
+ * it no longer is: the next scan drops the entry. */
+static char *
+path_to_hash (const char *root_path,
+              const char *relpath)
+{
+  g_autofree char *path = g_build_filename (root_path, relpath, NULL);
+  g_autofree char *resolved = NULL;
+  g_autofree char *resolved_root = NULL;
+  struct stat st;
+  gsize length;
+
+  if (lstat (path, &st) != 0 || !S_ISLNK (st.st_mode))
+    return g_steal_pointer (&path);
+  resolved = realpath (path, NULL);
+  resolved_root = realpath (root_path, NULL);
+  if (resolved == NULL || resolved_root == NULL)
+    return NULL;
+  length = strlen (resolved_root);
+  if (strncmp (resolved, resolved_root, length) != 0 || resolved[length] != G_DIR_SEPARATOR)
+    return NULL;
+  return g_steal_pointer (&resolved);
+}
+
 static void
 request_hash (Report                 *report,
               const char             *root_path,
@@ -335,8 +363,10 @@ request_hash (Report                 *report,
 {
   HashRequest request;
 
+  request.path = path_to_hash (root_path, file->relpath);
+  if (request.path == NULL)
+    return;
   request.index = file->index;
-  request.path = g_build_filename (root_path, file->relpath, NULL);
   request.size = file->stat.size;
   g_array_append_val (report->to_hash, request);
 }
@@ -736,6 +766,29 @@ worker_remove_root (ShoalLibrary *self,
 
 /* Worker: hashes ------------------------------------------------------------- */
 
+/* A linked file was hashed under its target's path: found by its index,
+ * the slow way, since links are few. */
+static ShoalLibraryFile *
+find_file_by_index (ShoalLibrary *self,
+                    guint32       index)
+{
+  GHashTableIter roots;
+  gpointer value;
+
+  g_hash_table_iter_init (&roots, self->worker_known);
+  while (g_hash_table_iter_next (&roots, NULL, &value))
+    {
+      GHashTableIter files;
+      gpointer file;
+
+      g_hash_table_iter_init (&files, ((KnownRoot *) value)->files);
+      while (g_hash_table_iter_next (&files, NULL, &file))
+        if (((ShoalLibraryFile *) file)->index == index)
+          return file;
+    }
+  return NULL;
+}
+
 /* The cached record a hash result is about: its path names the root and
  * the relpath, its index must still be the same file. */
 static ShoalLibraryFile *
@@ -761,7 +814,7 @@ find_hashed_file (ShoalLibrary          *self,
       if (file != NULL && file->index == result->file_index)
         return file;
     }
-  return NULL;
+  return find_file_by_index (self, result->file_index);
 }
 
 static void
