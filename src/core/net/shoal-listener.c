@@ -922,6 +922,10 @@ shoal_listener_start (ShoalListener  *self,
   if (self->service != NULL)
     return TRUE;
   service = g_socket_service_new ();
+  /* GLib's default of 10 drops connections that come faster than the
+   * main loop accepts them (a burst of leaves, a swarm of downloaders),
+   * and each retries only a second later. */
+  g_socket_listener_set_backlog (G_SOCKET_LISTENER (service), SHOAL_LISTENER_BACKLOG);
   port = self->port;
   if (self->addresses == NULL || self->addresses[0] == NULL)
     {

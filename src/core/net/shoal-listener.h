@@ -12,6 +12,9 @@ G_BEGIN_DECLS
 #define SHOAL_TYPE_LISTENER (shoal_listener_get_type ())
 G_DECLARE_FINAL_TYPE (ShoalListener, shoal_listener, SHOAL, LISTENER, GObject)
 
+/* Connections the kernel queues for us before we accept them (SOMAXCONN
+ * on Linux caps what it really takes). */
+#define SHOAL_LISTENER_BACKLOG 512
 /* How long an accepted connection may take to send its first line before
  * it is closed. gtk-gnutella gives a whole incoming handshake 60 s; a
  * first line fits in one segment. */
