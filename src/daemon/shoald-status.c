@@ -25,6 +25,34 @@ add_router_stats (JsonBuilder            *builder,
   json_builder_add_int_value (builder, (gint64) stats->qrp_updates);
 }
 
+/* The upload server's counters, under "uploads". */
+static void
+add_upload_stats (JsonBuilder       *builder,
+                  ShoalUploadServer *server)
+{
+  ShoalUploadStats stats = { 0 };
+
+  if (server != NULL)
+    shoal_upload_server_get_stats (server, &stats);
+  json_builder_set_member_name (builder, "uploads");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "requests");
+  json_builder_add_int_value (builder, (gint64) stats.requests);
+  json_builder_set_member_name (builder, "bytes_served");
+  json_builder_add_int_value (builder, (gint64) stats.bytes_served);
+  json_builder_set_member_name (builder, "refused");
+  json_builder_add_int_value (builder, (gint64) stats.refused);
+  json_builder_set_member_name (builder, "not_found");
+  json_builder_add_int_value (builder, (gint64) stats.not_found);
+  json_builder_set_member_name (builder, "bad_requests");
+  json_builder_add_int_value (builder, (gint64) stats.bad_requests);
+  json_builder_set_member_name (builder, "range_errors");
+  json_builder_add_int_value (builder, (gint64) stats.range_errors);
+  json_builder_set_member_name (builder, "active");
+  json_builder_add_int_value (builder, stats.uploads);
+  json_builder_end_object (builder);
+}
+
 static const char *
 role_name (ShoalPeerRole role)
 {
@@ -87,6 +115,7 @@ shoald_status_write (ShoalServent  *servent,
   json_builder_add_int_value (builder, library ? (gint64) shoal_library_get_hashed_count (library) : 0);
   shoal_router_get_stats (router, &stats);
   add_router_stats (builder, &stats);
+  add_upload_stats (builder, shoal_servent_get_upload_server (servent));
   json_builder_set_member_name (builder, "links");
   json_builder_begin_array (builder);
   for (guint i = 0; i < peers->len; i++)

@@ -1231,7 +1231,11 @@ test_crawler (void)
 static void
 test_http_and_giv (void)
 {
-  static const char get[] = "GET / HTTP/1.1\r\nHost: 127.0.4.6:6346\r\nUser-Agent: ShoalTest\r\n\r\n";
+  static const char get[] = "GET / HTTP/1.1\r\nHost: 127.0.4.6:6346\r\nUser-Agent: ShoalTest\r\n"
+                            "Connection: close\r\n\r\n";
+  static const char missing[] = "GET /uri-res/N2R?urn:sha1:PLSTHIPQGSSZTS5FJUPAKUZWUGYQYPFB HTTP/1.1\r\n"
+                                "Host: 127.0.4.6:6346\r\nConnection: close\r\n\r\n";
+  g_autoptr(GBytes) missing_bytes = g_bytes_new_static (missing, sizeof missing - 1);
   static const char giv[] = "GIV 0:200b310283b9bf20b5d3d27ba19a6bd2/file\n\n";
   g_autoptr(GBytes) get_bytes = g_bytes_new_static (get, sizeof get - 1);
   g_autoptr(GBytes) giv_bytes = g_bytes_new_static (giv, sizeof giv - 1);
@@ -1241,14 +1245,23 @@ test_http_and_giv (void)
   g_autoptr(ShoalHeaderBlock) answer = NULL;
 
   daemon_start (&daemon, 6, FALSE);
-  /* No upload server yet: come back later. */
+  /* The upload server answers on the same port: a browser gets the
+   * listing of what is shared (nothing here), a file we do not have is
+   * not found. */
   http = probe_connect (&daemon);
   answer = request_block (http, get_bytes);
   g_assert_cmpint (answer->kind, ==, SHOAL_HEADER_BLOCK_HTTP_STATUS);
   g_assert_cmpuint (answer->version.major, ==, 1);
   g_assert_cmpuint (answer->version.minor, ==, 1);
-  g_assert_cmpuint (answer->status_code, ==, 503);
-  g_assert_cmpuint (number_header (answer, "Retry-After"), >, 0);
+  g_assert_cmpuint (answer->status_code, ==, 200);
+  g_assert_true (g_str_has_prefix (shoal_header_block_get (answer, "Server"), "Shoal/"));
+  g_assert_true (g_str_has_prefix (shoal_header_block_get (answer, "Content-Type"), "text/html"));
+  probe_read_to_end (http, deadline_in (REPLY_TIMEOUT_S));
+  g_clear_pointer (&http, probe_free);
+  g_clear_pointer (&answer, shoal_header_block_free);
+  http = probe_connect (&daemon);
+  answer = request_block (http, missing_bytes);
+  g_assert_cmpuint (answer->status_code, ==, 404);
   probe_read_to_end (http, deadline_in (REPLY_TIMEOUT_S));
 
   /* No download waits for a push: closed without a word. */

@@ -1552,3 +1552,10 @@ shoal_node_manager_get_role_switches (ShoalNodeManager *self)
   g_return_val_if_fail (SHOAL_IS_NODE_MANAGER (self), 0);
   return self->role_switches;
 }
+
+ShoalListener *
+shoal_node_manager_get_listener (ShoalNodeManager *self)
+{
+  g_return_val_if_fail (SHOAL_IS_NODE_MANAGER (self), NULL);
+  return self->listener;
+}

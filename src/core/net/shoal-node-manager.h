@@ -7,6 +7,7 @@
 
 #include "shoal-host-cache.h"
 #include "shoal-link.h"
+#include "shoal-listener.h"
 #include "shoal-net-types.h"
 #include "shoal-node-config.h"
 
@@ -54,6 +55,9 @@ const ShoalGuid  *shoal_node_manager_get_guid      (ShoalNodeManager *self);
 ShoalPeerRole     shoal_node_manager_get_role      (ShoalNodeManager *self);
 guint             shoal_node_manager_get_link_count (ShoalNodeManager *self);
 ShoalHostCache   *shoal_node_manager_get_host_cache (ShoalNodeManager *self);
+/* The one port's listener, for the other protocols on it (HTTP, GIV);
+ * NULL before start (transfer none). */
+ShoalListener    *shoal_node_manager_get_listener  (ShoalNodeManager *self);
 /* GPtrArray of ShoalPeerInfo*, one per established link. */
 GPtrArray        *shoal_node_manager_list_peers    (ShoalNodeManager *self);
 /* What our pongs say we share (the library's totals). */

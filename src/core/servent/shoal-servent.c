@@ -4,6 +4,7 @@
 
 #include "shoal-dynamic-query.h"
 #include "shoal-hit-builder.h"
+#include "shoal-upload-server.h"
 
 #include <string.h>
 
@@ -15,6 +16,7 @@ struct _ShoalServent
   ShoalNodeManager *node;
   ShoalRouter      *router;
   ShoalLibrary     *library;         /* may be NULL */
+  ShoalUploadServer *uploads;        /* with the library */
   GCancellable     *cancellable;     /* library searches under way */
   GListStore       *searches;
   GHashTable       *searches_by_guid; /* ShoalGuid* → ShoalSearch*, borrowed */
@@ -152,6 +154,36 @@ on_role_changed (ShoalNodeManager *node,
                               shoal_node_manager_get_role (node) == SHOAL_PEER_ROLE_ULTRAPEER);
 }
 
+/* Uploads -------------------------------------------------------------------- */
+
+static ShoalHitSelf describe_self (ShoalServent *self);
+
+/* The listener hands HTTP over unread; FALSE makes it answer 503. */
+static gboolean
+on_http_request (ShoalListener *listener,
+                 GIOStream     *stream,
+                 GBytes        *already_read,
+                 gpointer       remote,
+                 gpointer       user_data)
+{
+  ShoalServent *self = user_data;
+
+  return self->uploads != NULL && G_IS_SOCKET_CONNECTION (stream) &&
+         shoal_upload_server_take (self->uploads, G_SOCKET_CONNECTION (stream));
+}
+
+/* Browse-host answers say who we are as our query hits do. */
+static void
+update_upload_identity (ShoalServent *self)
+{
+  ShoalHitSelf me;
+
+  if (self->uploads == NULL)
+    return;
+  me = describe_self (self);
+  shoal_upload_server_set_hit_self (self->uploads, &me);
+}
+
 /* Answering queries --------------------------------------------------------------- */
 
 static void
@@ -171,6 +203,16 @@ describe_self (ShoalServent *self)
   me.servent_guid = *shoal_node_manager_get_guid (self->node);
   me.endpoint = shoal_node_manager_get_advertised (self->node);
   me.firewalled = !shoal_node_manager_get_reachable (self->node);
+  if (self->uploads != NULL)
+    {
+      ShoalUploadStats stats;
+      guint max_uploads = 0;
+
+      shoal_upload_server_get_stats (self->uploads, &stats);
+      g_object_get (self->uploads, "max-uploads", &max_uploads, NULL);
+      me.busy = stats.uploads >= max_uploads;
+      me.browsable = TRUE;
+    }
   return me;
 }
 
@@ -312,6 +354,7 @@ publish_library (gpointer user_data)
   guint64 kbytes = shoal_library_get_shared_bytes (self->library) / 1024;
 
   self->library_settle = 0;
+  update_upload_identity (self);
   shoal_node_manager_set_shared (self->node,
                                  (guint32) MIN (shoal_library_get_file_count (self->library), G_MAXUINT32),
                                  (guint32) MIN (kbytes, G_MAXUINT32));
@@ -357,6 +400,9 @@ shoal_servent_dispose (GObject *object)
         }
       g_list_store_remove_all (self->searches);
     }
+  if (self->uploads != NULL)
+    shoal_upload_server_stop (self->uploads);
+  g_clear_object (&self->uploads);
   g_clear_object (&self->router);
   g_clear_object (&self->node);
   g_clear_object (&self->library);
@@ -431,8 +477,17 @@ shoal_servent_start (ShoalServent  *self,
 {
   g_return_val_if_fail (SHOAL_IS_SERVENT (self), FALSE);
 
+  if (self->library != NULL)
+    {
+      self->uploads = shoal_upload_server_new (self->config->data_dir);
+      if (!shoal_upload_server_start (self->uploads, error))
+        return FALSE;
+    }
   if (!shoal_node_manager_start (self->node, error))
     return FALSE;
+  g_signal_connect (shoal_node_manager_get_listener (self->node), "http-request",
+                    G_CALLBACK (on_http_request), self);
+  update_upload_identity (self);
   if (self->library != NULL && shoal_library_get_ready (self->library))
     on_library_changed (self->library, self);
   return TRUE;
@@ -451,6 +506,8 @@ shoal_servent_shutdown (ShoalServent *self)
       shoal_search_stop (search);
     }
   shoal_node_manager_shutdown (self->node);
+  if (self->uploads != NULL)
+    shoal_upload_server_stop (self->uploads);
 }
 
 ShoalNodeManager *
@@ -525,4 +582,11 @@ shoal_servent_get_searches (ShoalServent *self)
 {
   g_return_val_if_fail (SHOAL_IS_SERVENT (self), NULL);
   return G_LIST_MODEL (self->searches);
+}
+
+ShoalUploadServer *
+shoal_servent_get_upload_server (ShoalServent *self)
+{
+  g_return_val_if_fail (SHOAL_IS_SERVENT (self), NULL);
+  return self->uploads;
 }

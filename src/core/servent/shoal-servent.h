@@ -9,6 +9,7 @@
 #include "shoal-node-manager.h"
 #include "shoal-router.h"
 #include "shoal-search.h"
+#include "shoal-upload-server.h"
 
 G_BEGIN_DECLS
 
@@ -33,6 +34,8 @@ void              shoal_servent_shutdown       (ShoalServent *self);
 ShoalNodeManager *shoal_servent_get_node_manager (ShoalServent *self);
 ShoalRouter      *shoal_servent_get_router     (ShoalServent *self);
 ShoalLibrary     *shoal_servent_get_library    (ShoalServent *self);
+/* Serves the library's files once started; NULL without a library. */
+ShoalUploadServer *shoal_servent_get_upload_server (ShoalServent *self);
 
 /* Starts a search (see shoal_search_new for @text); it is kept in
  * shoal_servent_get_searches() until removed (transfer none). */
