@@ -40,8 +40,9 @@ bench: deps
 	@[ -f build-release/build.ninja ] || meson setup build-release --buildtype=release
 	meson compile -C build-release bench/library
 	build-release/bench/library
-	meson compile -C build-release bench/gnet-load src/daemon/shoald
+	meson compile -C build-release bench/gnet-load src/daemon/shoald bench/transfer
 	sh bench/routing.sh
+	build-release/bench/transfer
 
 build: configure
 	meson compile -C $(BUILDDIR)

@@ -815,7 +815,7 @@ take_partial_content (GTask                  *task,
   const char *value = shoal_header_block_get (head, "Content-Range");
   ContentRange range;
   gboolean has_length;
-  guint64 length;
+  guint64 length = 0;
 
   if (!check_body_encoding (task, head) ||
       !read_content_length (task, head, &has_length, &length))
