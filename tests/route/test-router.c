@@ -1026,6 +1026,41 @@ test_send_our_hits (Fixture       *fixture,
   g_assert_cmpuint (fixture->sent->len, ==, 0);
 }
 
+/* Our own push goes back along the route of the servent's hit. */
+static void
+test_send_push (Fixture       *fixture,
+                gconstpointer  data)
+{
+  ShoalGuid query = new_guid ();
+  ShoalGuid servent = new_guid ();
+  ShoalGuid stranger = new_guid ();
+  ShoalIpv4Endpoint us = { REMOTE_ADDRESS, REMOTE_PORT };
+  g_autoptr(ShoalPush) push = shoal_push_new (&servent, PUSH_FILE_INDEX, &us);
+  g_autoptr(GByteArray) payload = g_byte_array_new ();
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GBytes) query_sent = NULL;
+  const Sent *sent;
+
+  make_ultrapeer (fixture, PEER_C);
+  query_sent = deliver_query (fixture, PEER_A, &query, 3, 0, MATCHING_TEXT, FLAGS);
+  g_bytes_unref (deliver_hit (fixture, PEER_B, &query, &servent, 1, 6, 1));
+  g_assert_true (shoal_push_write (push, payload, NULL));
+  bytes = g_byte_array_free_to_bytes (g_steal_pointer (&payload));
+  clear_sent (fixture);
+
+  g_assert_false (shoal_router_send_push (fixture->router, &stranger, bytes));
+  g_assert_cmpuint (fixture->sent->len, ==, 0);
+  g_assert_true (shoal_router_send_push (fixture->router, &servent, bytes));
+  g_assert_cmpuint (fixture->sent->len, ==, 1);
+  sent = g_ptr_array_index (fixture->sent, 0);
+  g_assert_cmpuint (sent->link_id, ==, PEER_B);
+  g_assert_cmpuint (sent->message->header.type, ==, SHOAL_MESSAGE_PUSH);
+  g_assert_cmpuint (sent->message->header.ttl, ==, SHOAL_ROUTER_PUSH_TTL);
+  g_assert_cmpuint (sent->message->header.hops, ==, 0);
+  g_assert_true (shoal_guid_equal (&sent->message->push->servent_guid, &servent));
+  g_assert_cmpuint (sent->message->push->file_index, ==, PUSH_FILE_INDEX);
+}
+
 static void
 test_push_routing (Fixture       *fixture,
                    gconstpointer  data)
@@ -1581,6 +1616,7 @@ main (int argc, char **argv)
   ADD ("hit-routed-back", test_hit_routed_back);
   ADD ("send-our-hits", test_send_our_hits);
   ADD ("push-routing", test_push_routing);
+  ADD ("send-push", test_send_push);
   ADD ("own-query-as-leaf", test_own_query_as_leaf);
   ADD ("leaf-sends-local-table", test_leaf_sends_local_table);
   ADD ("dynamic-leaf-query", test_dynamic_leaf_query);

@@ -1129,6 +1129,33 @@ shoal_router_send_hits (ShoalRouter     *self,
   return TRUE;
 }
 
+gboolean
+shoal_router_send_push (ShoalRouter     *self,
+                        const ShoalGuid *servent_guid,
+                        GBytes          *payload)
+{
+  g_autoptr(GBytes) message = NULL;
+  RouterLink *target;
+  guint64 target_id;
+  ShoalGuid guid;
+
+  g_return_val_if_fail (SHOAL_IS_ROUTER (self), FALSE);
+  g_return_val_if_fail (servent_guid != NULL && payload != NULL, FALSE);
+
+  if (!shoal_route_table_lookup_servent (self->routes, servent_guid, now (), &target_id) ||
+      (target = g_hash_table_lookup (self->links, &target_id)) == NULL)
+    return FALSE;
+  shoal_guid_init_modern (&guid);
+  /* Ours: a copy coming back to us is a duplicate. */
+  shoal_route_table_record (self->routes, &guid, SHOAL_MESSAGE_PUSH, SHOAL_ROUTE_LOCAL,
+                            SHOAL_ROUTER_PUSH_TTL, now ());
+  message = build_message (&guid, SHOAL_MESSAGE_PUSH, SHOAL_ROUTER_PUSH_TTL, 0, payload);
+  send_to (self, target, message, SHOAL_ROUTER_PRIORITY_REPLY);
+  target->stats.pushes_out++;
+  self->stats.pushes_out++;
+  return TRUE;
+}
+
 void
 shoal_router_get_stats (ShoalRouter      *self,
                         ShoalRouterStats *stats)

@@ -23,6 +23,8 @@ G_DECLARE_FINAL_TYPE (ShoalRouter, shoal_router, SHOAL, ROUTER, GObject)
 #define SHOAL_ROUTER_MAX_TTL 4
 /* gtk-gnutella's hard_ttl_limit: TTL + hops above this is dropped. */
 #define SHOAL_ROUTER_HARD_TTL_LIMIT 15
+/* The TTL of our pushes: enough to go back along a hit's route. */
+#define SHOAL_ROUTER_PUSH_TTL 6
 /* The TTL a leaf gives its own queries (gtk-gnutella leaves use 4). */
 #define SHOAL_ROUTER_LEAF_QUERY_TTL 4
 /* How often an ultrapeer checks whether its last-hop QRP table changed
@@ -135,6 +137,13 @@ void              shoal_router_stop_query     (ShoalRouter     *self,
 gboolean          shoal_router_send_hits      (ShoalRouter     *self,
                                                const ShoalGuid *query_guid,
                                                GPtrArray       *messages);
+
+/* Asks servent @servent_guid to connect to us (@payload: a PUSH written
+ * by shoal_push_write) through the link a hit of that servent came by.
+ * FALSE when we know no route to it. */
+gboolean          shoal_router_send_push      (ShoalRouter     *self,
+                                               const ShoalGuid *servent_guid,
+                                               GBytes          *payload);
 
 void              shoal_router_get_stats      (ShoalRouter      *self,
                                                ShoalRouterStats *stats);

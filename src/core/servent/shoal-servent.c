@@ -184,6 +184,112 @@ update_upload_identity (ShoalServent *self)
   shoal_upload_server_set_hit_self (self->uploads, &me);
 }
 
+/* A push names a servent's GUID and where the downloader waits: we
+ * connect there, say GIV, and the upload server answers the GET that
+ * follows, as if the downloader had reached us. */
+typedef struct
+{
+  ShoalServent      *self;         /* a reference */
+  guint32            file_index;
+  GSocketConnection *connection;   /* once connected */
+  char              *giv;          /* what we say, kept while it is written */
+} PushCallback;
+
+static void
+push_callback_free (PushCallback *callback)
+{
+  g_object_unref (callback->self);
+  g_clear_object (&callback->connection);
+  g_free (callback->giv);
+  g_free (callback);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PushCallback, push_callback_free)
+
+static void
+on_giv_written (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(PushCallback) callback = user_data;
+  g_autoptr(GError) error = NULL;
+  ShoalServent *self = callback->self;
+
+  if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, NULL, &error))
+    {
+      g_debug ("push: cannot say GIV: %s", error->message);
+      return;
+    }
+  if (self->uploads == NULL || !shoal_upload_server_take (self->uploads, callback->connection))
+    g_debug ("push: the upload server did not take the connection");
+}
+
+static void
+on_push_connected (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(PushCallback) callback = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *hex = NULL;
+  g_autofree char *guid = NULL;
+  GOutputStream *output;
+  const char *giv;
+
+  callback->connection = g_socket_client_connect_finish (G_SOCKET_CLIENT (source), result, &error);
+  if (callback->connection == NULL)
+    {
+      g_debug ("push: cannot reach the downloader: %s", error->message);
+      return;
+    }
+  g_socket_set_timeout (g_socket_connection_get_socket (callback->connection), 0);
+  hex = shoal_guid_to_hex (shoal_node_manager_get_guid (callback->self->node));
+  guid = g_ascii_strup (hex, -1);
+  /* gtk-gnutella sends the literal name "file"; receivers only read the
+   * index and the GUID. */
+  callback->giv = g_strdup_printf ("GIV %u:%s/file\n\n", callback->file_index, guid);
+  giv = callback->giv;
+  output = g_io_stream_get_output_stream (G_IO_STREAM (callback->connection));
+  /* The callback owns what is written until it is written. */
+  g_output_stream_write_all_async (output, giv, strlen (giv), G_PRIORITY_DEFAULT, NULL,
+                                   on_giv_written, g_steal_pointer (&callback));
+}
+
+static void
+on_router_push (ShoalRouter  *router,
+                guint64       link_id,
+                ShoalMessage *message,
+                gpointer      user_data)
+{
+  ShoalServent *self = user_data;
+  const ShoalPush *push = message->push;
+  g_autoptr(GSocketClient) client = NULL;
+  g_autoptr(GSocketAddress) target = NULL;
+  char text[SHOAL_IPV4_ENDPOINT_STRLEN];
+  ShoalIpv4Endpoint address_only = { push->endpoint.address, 0 };
+  PushCallback *callback;
+
+  if (self->uploads == NULL || !shoal_host_is_dialable (&push->endpoint, self->config->allow_private))
+    return;
+  target = g_inet_socket_address_new_from_string (shoal_ipv4_endpoint_format (&address_only, FALSE, text),
+                                                  push->endpoint.port);
+  client = g_socket_client_new ();
+  g_socket_client_set_timeout (client, SHOAL_SERVENT_PUSH_CONNECT_TIMEOUT_S);
+  if (self->config->listen_address != NULL)
+    {
+      g_autoptr(GSocketAddress) local =
+        g_inet_socket_address_new_from_string (self->config->listen_address, 0);
+
+      if (local != NULL)
+        g_socket_client_set_local_address (client, local);
+    }
+  callback = g_new0 (PushCallback, 1);
+  callback->self = g_object_ref (self);
+  callback->file_index = push->file_index;
+  g_socket_client_connect_async (client, G_SOCKET_CONNECTABLE (target), self->cancellable,
+                                 on_push_connected, callback);
+}
+
 /* Answering queries --------------------------------------------------------------- */
 
 static void
@@ -466,6 +572,7 @@ shoal_servent_new (const ShoalNodeConfig *config,
   g_signal_connect (self->router, "query", G_CALLBACK (on_router_query), self);
   g_signal_connect (self->router, "query-hit", G_CALLBACK (on_router_query_hit), self);
   g_signal_connect (self->router, "query-progress", G_CALLBACK (on_router_query_progress), self);
+  g_signal_connect (self->router, "push", G_CALLBACK (on_router_push), self);
   if (self->library != NULL)
     g_signal_connect (self->library, "changed", G_CALLBACK (on_library_changed), self);
   return self;

@@ -22,6 +22,8 @@ G_DECLARE_FINAL_TYPE (ShoalServent, shoal_servent, SHOAL, SERVENT, GObject)
 /* Files one query is answered with at most (gtk-gnutella answers with a
  * few hits of 10 records). */
 #define SHOAL_SERVENT_MAX_ANSWERS 50
+/* How long connecting back to a downloader that pushed us may take. */
+#define SHOAL_SERVENT_PUSH_CONNECT_TIMEOUT_S 10
 
 /* @library may be NULL: a node that shares nothing. */
 ShoalServent     *shoal_servent_new            (const ShoalNodeConfig *config,
