@@ -122,6 +122,7 @@ main (int argc, char **argv)
 {
   g_autofree char *listen_address = NULL;
   g_autofree char *data_dir = NULL;
+  g_autofree char *download_dir = NULL;
   g_autofree char *role = NULL;
   g_auto(GStrv) anchors = NULL;
   g_auto(GStrv) shares = NULL;
@@ -140,6 +141,7 @@ main (int argc, char **argv)
     { "port", 'p', 0, G_OPTION_ARG_INT, &port, "TCP (and UDP) port to listen on; 0 picks one", "PORT" },
     { "listen-address", 0, 0, G_OPTION_ARG_STRING, &listen_address, "Address to listen on (default: all)", "ADDRESS" },
     { "data-dir", 0, 0, G_OPTION_ARG_FILENAME, &data_dir, "Where the library and host cache live", "DIR" },
+    { "download-dir", 0, 0, G_OPTION_ARG_FILENAME, &download_dir, "Where finished downloads go (default: your Downloads folder)", "DIR" },
     { "role", 0, 0, G_OPTION_ARG_STRING, &role, "auto, leaf or ultrapeer", "ROLE" },
     { "anchor", 'a', 0, G_OPTION_ARG_STRING_ARRAY, &anchors, "A node to join through first (repeatable)", "HOST:PORT" },
     { "no-default-bootstrap", 0, 0, G_OPTION_ARG_NONE, &no_default_bootstrap, "Never contact the built-in host caches", NULL },
@@ -176,6 +178,7 @@ main (int argc, char **argv)
   config->port = (guint16) port;
   config->listen_address = g_strdup (listen_address);
   config->allow_private = allow_private;
+  config->download_dir = g_strdup (download_dir);
   config->anchors_only = anchors_only;
   if (qrp_period < 0 || qrp_period > 3600)
     {

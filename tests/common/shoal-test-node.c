@@ -99,9 +99,10 @@ shoal_test_node_start (ShoalTestNode      *node,
   g_autoptr(GError) error = NULL;
   g_autofree char *log_path = g_build_filename (node->data_dir, "shoald.log", NULL);
   int log_fd;
+  g_autofree char *download_dir = g_build_filename (node->data_dir, "complete", NULL);
   const char *fixed[] = { "--allow-private", "--no-default-bootstrap", "--port", port,
                           "--listen-address", node->address, "--data-dir", node->data_dir,
-                          "--share", node->share_dir };
+                          "--share", node->share_dir, "--download-dir", download_dir };
 
   g_assert_nonnull (shoald);
   g_ptr_array_add (argv, (gpointer) shoald);

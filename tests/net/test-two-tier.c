@@ -247,6 +247,7 @@ search_through_servent (Network *network)
   g_assert_no_error (error);
   g_free (config->data_dir);
   config->data_dir = g_strdup (data_dir);
+  config->download_dir = g_build_filename (data_dir, "complete", NULL);
   config->listen_address = g_strdup ("127.0.10.1");
   config->port = 0;
   config->role_mode = SHOAL_ROLE_MODE_LEAF;

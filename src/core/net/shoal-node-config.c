@@ -39,6 +39,7 @@ shoal_node_config_copy (const ShoalNodeConfig *config)
   memcpy (copy, config, sizeof *copy);
   copy->listen_address = g_strdup (config->listen_address);
   copy->data_dir = g_strdup (config->data_dir);
+  copy->download_dir = g_strdup (config->download_dir);
   copy->anchors = g_ptr_array_copy (config->anchors, copy_string, NULL);
   copy->udp_host_caches = g_strdupv (config->udp_host_caches);
   copy->gwebcaches = g_strdupv (config->gwebcaches);
@@ -53,6 +54,7 @@ shoal_node_config_free (ShoalNodeConfig *config)
     return;
   g_free (config->listen_address);
   g_free (config->data_dir);
+  g_free (config->download_dir);
   g_ptr_array_unref (config->anchors);
   g_strfreev (config->udp_host_caches);
   g_strfreev (config->gwebcaches);

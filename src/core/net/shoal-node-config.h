@@ -31,6 +31,8 @@ typedef struct
   char          *listen_address;   /* NULL: every address, IPv4 and IPv6 */
   guint16        port;             /* 0: pick one */
   char          *data_dir;         /* hosts.db lives here */
+  char          *download_dir;     /* finished downloads; NULL: the user's
+                                    * Downloads folder */
   ShoalRoleMode  role_mode;
   GPtrArray     *anchors;          /* "host:port" texts, resolved when dialled first */
   gboolean       allow_private;    /* LAN and loopback tests */

@@ -5,6 +5,7 @@
 #include "shoal-dynamic-query.h"
 #include "shoal-hit-builder.h"
 #include "shoal-upload-server.h"
+#include "shoal-urn.h"
 
 #include <string.h>
 
@@ -17,6 +18,7 @@ struct _ShoalServent
   ShoalRouter      *router;
   ShoalLibrary     *library;         /* may be NULL */
   ShoalUploadServer *uploads;        /* with the library */
+  ShoalTransfers   *transfers;
   GCancellable     *cancellable;     /* library searches under way */
   GListStore       *searches;
   GHashTable       *searches_by_guid; /* ShoalGuid* → ShoalSearch*, borrowed */
@@ -290,6 +292,87 @@ on_router_push (ShoalRouter  *router,
                                  on_push_connected, callback);
 }
 
+/* Downloads -------------------------------------------------------------------- */
+
+/* A firewalled source: ask it, through the route its hits came by, to
+ * connect to us. */
+static void
+on_push_needed (ShoalTransfers  *transfers,
+                ShoalDownload   *download,
+                const ShoalGuid *servent_guid,
+                guint            file_index,
+                gpointer         user_data)
+{
+  ShoalServent *self = user_data;
+  ShoalIpv4Endpoint us = shoal_node_manager_get_advertised (self->node);
+  g_autoptr(ShoalPush) push = NULL;
+  g_autoptr(GByteArray) payload = g_byte_array_new ();
+  g_autoptr(GBytes) bytes = NULL;
+
+  if (us.address == 0 || us.port == 0)
+    return;
+  push = shoal_push_new (servent_guid, file_index, &us);
+  if (!shoal_push_write (push, payload, NULL))
+    return;
+  bytes = g_byte_array_free_to_bytes (g_steal_pointer (&payload));
+  if (!shoal_router_send_push (self->router, servent_guid, bytes))
+    g_debug ("no route to push %s", shoal_download_get_name (download));
+}
+
+/* "GIV <index>:<32 hex digits>/<name>": what gtk-gnutella checks. */
+static gboolean
+parse_giv (GBytes    *line,
+           guint32   *file_index,
+           ShoalGuid *guid,
+           char     **name)
+{
+  gsize length;
+  const char *data = g_bytes_get_data (line, &length);
+  g_autofree char *text = g_strndup (data, length);
+  char *end = NULL;
+  char *slash;
+  guint64 index;
+
+  if (!g_str_has_prefix (text, "GIV "))
+    return FALSE;
+  index = g_ascii_strtoull (text + 4, &end, 10);
+  if (end == text + 4 || *end != ':' || index > G_MAXUINT32)
+    return FALSE;
+  slash = end + 1 + 2 * SHOAL_GUID_SIZE;
+  if (strlen (end + 1) < 2 * SHOAL_GUID_SIZE + 1 || *slash != '/' ||
+      !shoal_guid_from_hex (end + 1, 2 * SHOAL_GUID_SIZE, guid, NULL))
+    return FALSE;
+  *file_index = (guint32) index;
+  *name = g_strndup (slash + 1, strcspn (slash + 1, "\r\n"));
+  return TRUE;
+}
+
+static gboolean
+on_giv (ShoalListener *listener,
+        GIOStream     *stream,
+        GBytes        *already_read,
+        gpointer       remote,
+        gpointer       user_data)
+{
+  ShoalServent *self = user_data;
+  g_autofree char *name = NULL;
+  guint32 file_index;
+  ShoalGuid guid;
+
+  if (self->transfers == NULL || !parse_giv (already_read, &file_index, &guid, &name))
+    return FALSE;
+  return shoal_transfers_take_giv (self->transfers, stream, &guid, file_index, name);
+}
+
+static char *
+default_download_dir (void)
+{
+  const char *downloads = g_get_user_special_dir (G_USER_DIRECTORY_DOWNLOAD);
+
+  return downloads != NULL ? g_strdup (downloads)
+                           : g_build_filename (g_get_home_dir (), "Downloads", NULL);
+}
+
 /* Answering queries --------------------------------------------------------------- */
 
 static void
@@ -408,6 +491,28 @@ on_router_query (ShoalRouter  *router,
 
 /* Our searches ----------------------------------------------------------------------- */
 
+/* Every hit naming a file we are downloading is one more source of it. */
+static void
+add_hit_sources (ShoalServent        *self,
+                 const ShoalQueryHit *hit)
+{
+  gboolean push = hit->trailer != NULL &&
+                  shoal_query_hit_trailer_has_flag (hit->trailer, SHOAL_QUERY_HIT_FLAG_PUSH);
+
+  if (self->transfers == NULL)
+    return;
+  for (guint i = 0; i < hit->records->len; i++)
+    {
+      const ShoalQueryHitRecord *record = g_ptr_array_index (hit->records, i);
+      guint8 sha1[SHOAL_SHA1_SIZE];
+
+      if (shoal_query_hit_record_get_sha1 (record, sha1) &&
+          shoal_transfers_find (self->transfers, sha1) != NULL)
+        shoal_transfers_add_source (self->transfers, sha1, &hit->endpoint, &hit->servent_guid,
+                                    record->index, push, NULL);
+    }
+}
+
 static void
 on_router_query_hit (ShoalRouter  *router,
                      guint64       link_id,
@@ -419,6 +524,7 @@ on_router_query_hit (ShoalRouter  *router,
 
   if (search != NULL)
     shoal_search_add_hit (search, message->query_hit, link_id);
+  add_hit_sources (self, message->query_hit);
 }
 
 static void
@@ -509,6 +615,9 @@ shoal_servent_dispose (GObject *object)
   if (self->uploads != NULL)
     shoal_upload_server_stop (self->uploads);
   g_clear_object (&self->uploads);
+  if (self->transfers != NULL)
+    g_signal_handlers_disconnect_by_data (self->transfers, self);
+  g_clear_object (&self->transfers);
   g_clear_object (&self->router);
   g_clear_object (&self->node);
   g_clear_object (&self->library);
@@ -578,6 +687,20 @@ shoal_servent_new (const ShoalNodeConfig *config,
   return self;
 }
 
+static gboolean
+start_transfers (ShoalServent  *self,
+                 GError       **error)
+{
+  g_autofree char *download_dir = self->config->download_dir != NULL
+    ? g_strdup (self->config->download_dir) : default_download_dir ();
+
+  self->transfers = shoal_transfers_new (self->config->data_dir, download_dir, error);
+  if (self->transfers == NULL)
+    return FALSE;
+  g_signal_connect (self->transfers, "push-needed", G_CALLBACK (on_push_needed), self);
+  return TRUE;
+}
+
 gboolean
 shoal_servent_start (ShoalServent  *self,
                      GError       **error)
@@ -590,10 +713,14 @@ shoal_servent_start (ShoalServent  *self,
       if (!shoal_upload_server_start (self->uploads, error))
         return FALSE;
     }
+  if (!start_transfers (self, error))
+    return FALSE;
   if (!shoal_node_manager_start (self->node, error))
     return FALSE;
   g_signal_connect (shoal_node_manager_get_listener (self->node), "http-request",
                     G_CALLBACK (on_http_request), self);
+  g_signal_connect (shoal_node_manager_get_listener (self->node), "giv",
+                    G_CALLBACK (on_giv), self);
   update_upload_identity (self);
   if (self->library != NULL && shoal_library_get_ready (self->library))
     on_library_changed (self->library, self);
@@ -696,4 +823,46 @@ shoal_servent_get_upload_server (ShoalServent *self)
 {
   g_return_val_if_fail (SHOAL_IS_SERVENT (self), NULL);
   return self->uploads;
+}
+
+ShoalTransfers *
+shoal_servent_get_transfers (ShoalServent *self)
+{
+  g_return_val_if_fail (SHOAL_IS_SERVENT (self), NULL);
+  return self->transfers;
+}
+
+ShoalDownload *
+shoal_servent_download (ShoalServent       *self,
+                        ShoalSearchResult  *result,
+                        GError            **error)
+{
+  g_autoptr(ShoalDownload) download = NULL;
+  guint8 sha1[SHOAL_SHA1_SIZE];
+
+  g_return_val_if_fail (SHOAL_IS_SERVENT (self), NULL);
+  g_return_val_if_fail (SHOAL_IS_SEARCH_RESULT (result), NULL);
+  g_return_val_if_fail (self->transfers != NULL, NULL);
+
+  if (!shoal_search_result_get_sha1 (result, sha1))
+    {
+      g_set_error (error, SHOAL_TRANSFERS_ERROR, SHOAL_TRANSFERS_ERROR_INVALID,
+                   "“%s” has no SHA-1: it cannot be downloaded safely",
+                   shoal_search_result_get_name (result));
+      return NULL;
+    }
+  download = shoal_transfers_add_urn (self->transfers, shoal_search_result_get_urn (result),
+                                      shoal_search_result_get_name (result),
+                                      shoal_search_result_get_size (result), error);
+  if (download == NULL)
+    return NULL;
+  for (guint i = 0; i < shoal_search_result_get_source_count (result); i++)
+    {
+      const ShoalSearchSource *source = shoal_search_result_get_source (result, i);
+
+      shoal_transfers_add_source (self->transfers, sha1, &source->endpoint,
+                                  &source->servent_guid, source->file_index,
+                                  source->push_needed, NULL);
+    }
+  return g_steal_pointer (&download);
 }

@@ -9,6 +9,7 @@
 #include "shoal-node-manager.h"
 #include "shoal-router.h"
 #include "shoal-search.h"
+#include "shoal-transfers.h"
 #include "shoal-upload-server.h"
 
 G_BEGIN_DECLS
@@ -38,6 +39,14 @@ ShoalRouter      *shoal_servent_get_router     (ShoalServent *self);
 ShoalLibrary     *shoal_servent_get_library    (ShoalServent *self);
 /* Serves the library's files once started; NULL without a library. */
 ShoalUploadServer *shoal_servent_get_upload_server (ShoalServent *self);
+
+/* The downloads (transfer none); NULL before start. */
+ShoalTransfers   *shoal_servent_get_transfers  (ShoalServent *self);
+/* Downloads the file of a search row from every source it lists (a new
+ * reference; the existing download when the SHA-1 is already queued). */
+ShoalDownload    *shoal_servent_download       (ShoalServent       *self,
+                                                ShoalSearchResult  *result,
+                                                GError            **error);
 
 /* Starts a search (see shoal_search_new for @text); it is kept in
  * shoal_servent_get_searches() until removed (transfer none). */
