@@ -148,6 +148,18 @@ report_log (ShoalTestNode *node)
     g_test_message ("log of the node on %s:\n%s", node->address, log);
 }
 
+void
+shoal_test_node_kill (ShoalTestNode *node)
+{
+  int status;
+
+  g_assert_true (node->running);
+  kill (node->pid, SIGKILL);
+  g_assert_cmpint (waitpid (node->pid, &status, 0), ==, node->pid);
+  g_spawn_close_pid (node->pid);
+  node->running = FALSE;
+}
+
 JsonObject *
 shoal_test_node_status (ShoalTestNode *node)
 {

@@ -33,6 +33,8 @@ void           shoal_test_node_start      (ShoalTestNode      *node,
                                            const char * const *extra_args);
 /* SIGTERM, then requires exit status 0. */
 void           shoal_test_node_stop       (ShoalTestNode *node);
+/* SIGKILL: the node dies at once, as in a crash or a pulled cable. */
+void           shoal_test_node_kill       (ShoalTestNode *node);
 /* Asks for a fresh status.json and returns its root object (transfer
  * full). */
 JsonObject    *shoal_test_node_status     (ShoalTestNode *node);
