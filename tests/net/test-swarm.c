@@ -3,6 +3,8 @@
  * and its SHA-1 is right. A second file comes from two honest sources and
  * one that serves corrupted bytes under the file's hash: the liar is
  * banned and the file still comes out right. */
+#include "shoal-download-plan.h"
+#include "shoal-download-store.h"
 #include "shoal-sha1.h"
 #include "shoal-test-loop.h"
 #include "shoal-test-node.h"
@@ -13,6 +15,8 @@
 #include <glib/gstdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define SOURCES 3
@@ -266,10 +270,287 @@ test_swarm_bans_a_liar (void)
   swarm_clear (&swarm);
 }
 
+/* The downloader killed ------------------------------------------------- */
+
+#define KILLS 3
+/* Big enough that each run, killed at its first progress report, still
+ * leaves work for the next. */
+#define RESUME_FILE_SIZE (384 * 1024 * 1024)
+/* Bytes a run may fetch twice without refetching anything recorded: at
+ * the end of a file two sources may race for the same last chunks. */
+#define ENDGAME_SLACK (SOURCES * 2 * 512 * 1024)
+
+static void
+on_child_done (GObject    *download,
+               GParamSpec *pspec,
+               gpointer    user_data)
+{
+  g_print ("done %" G_GUINT64_FORMAT "\n", shoal_download_get_done (SHOAL_DOWNLOAD (download)));
+  fflush (stdout);
+}
+
+/* The child: downloads @urn from @sources until it is complete. */
+static int
+run_child (char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ShoalTransfers) transfers = shoal_transfers_new (argv[0], argv[1], &error);
+  g_autoptr(ShoalDownload) download = NULL;
+  guint8 sha1[SHOAL_SHA1_SIZE];
+
+  g_assert_no_error (error);
+  g_assert_true (shoal_urn_parse_sha1 (argv[2], strlen (argv[2]), sha1, NULL));
+  download = shoal_transfers_add_urn (transfers, argv[2], "resume_payload.bin",
+                                      g_ascii_strtoull (argv[3], NULL, 10), &error);
+  g_assert_no_error (error);
+  for (guint i = 4; argv[i] != NULL; i++)
+    {
+      ShoalIpv4Endpoint endpoint;
+
+      g_assert_true (shoal_ipv4_endpoint_parse (argv[i], strlen (argv[i]), &endpoint));
+      endpoint.port = SHOAL_TEST_NODE_PORT;
+      shoal_transfers_add_source (transfers, sha1, &endpoint, NULL, -1, FALSE, NULL);
+    }
+  g_signal_connect (download, "notify::done", G_CALLBACK (on_child_done), NULL);
+  while (!download_over (download))
+    g_main_context_iteration (NULL, TRUE);
+  g_print ("%s\n", shoal_download_get_state (download) == SHOAL_DOWNLOAD_STATUS_COMPLETED
+                   ? "completed" : "failed");
+  return 0;
+}
+
+static GPid
+spawn_child (Swarm        *swarm,
+             const guint8  sha1[SHOAL_SHA1_SIZE],
+             int          *out)
+{
+  g_autofree char *self_exe = g_file_read_link ("/proc/self/exe", NULL);
+  g_autofree char *data = g_build_filename (swarm->work, "downloader", NULL);
+  g_autofree char *complete = g_build_filename (swarm->work, "complete", NULL);
+  g_autofree char *urn = shoal_urn_format_sha1 (sha1);
+  g_autofree char *size = g_strdup_printf ("%d", RESUME_FILE_SIZE);
+  g_autoptr(GError) error = NULL;
+  const char *argv[6 + SOURCES + 1] = { self_exe, "--child", data, complete, urn, size };
+  GPid pid;
+
+  for (guint i = 0; i < SOURCES; i++)
+    argv[6 + i] = swarm->sources[i]->address;
+  g_spawn_async_with_pipes (NULL, (char **) argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
+                            &pid, NULL, out, NULL, &error);
+  g_assert_no_error (error);
+  return pid;
+}
+
+/* Lets the child get past @from bytes (and a random part of a chunk
+ * more), then kills it; returns what it had done. */
+static guint64
+kill_child_after (Swarm        *swarm,
+                  const guint8  sha1[SHOAL_SHA1_SIZE],
+                  guint64       from)
+{
+  int out = -1;
+  GPid pid = spawn_child (swarm, sha1, &out);
+  g_autoptr(GIOChannel) channel = g_io_channel_unix_new (out);
+  guint64 done = 0;
+  int status;
+
+  g_io_channel_set_close_on_unref (channel, TRUE);
+  while (done < from)
+    {
+      g_autofree char *line = NULL;
+
+      g_assert_cmpint (g_io_channel_read_line (channel, &line, NULL, NULL, NULL), ==,
+                       G_IO_STATUS_NORMAL);
+      g_assert_true (g_str_has_prefix (line, "done "));
+      done = g_ascii_strtoull (line + 5, NULL, 10);
+    }
+  g_usleep (g_test_rand_int_range (0, 50000));
+  kill (pid, SIGKILL);
+  g_assert_cmpint (waitpid (pid, &status, 0), ==, pid);
+  g_spawn_close_pid (pid);
+  return done;
+}
+
+static void
+finish_child (Swarm        *swarm,
+              const guint8  sha1[SHOAL_SHA1_SIZE])
+{
+  int out = -1;
+  GPid pid = spawn_child (swarm, sha1, &out);
+  g_autoptr(GIOChannel) channel = g_io_channel_unix_new (out);
+  g_autofree char *last = NULL;
+  int status;
+
+  g_io_channel_set_close_on_unref (channel, TRUE);
+  for (;;)
+    {
+      char *line = NULL;
+
+      if (g_io_channel_read_line (channel, &line, NULL, NULL, NULL) != G_IO_STATUS_NORMAL)
+        break;
+      g_free (last);
+      last = line;
+    }
+  g_assert_cmpint (waitpid (pid, &status, 0), ==, pid);
+  g_spawn_close_pid (pid);
+  g_assert_true (WIFEXITED (status) && WEXITSTATUS (status) == 0);
+  g_assert_cmpstr (last, ==, "completed\n");
+}
+
+/* What the killed downloader had recorded as done: from its own store,
+ * as the next run reads it. */
+static GArray *
+recorded_ranges (Swarm        *swarm,
+                 const guint8  sha1[SHOAL_SHA1_SIZE])
+{
+  g_autofree char *data = g_build_filename (swarm->work, "downloader", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ShoalDownloadStore) store = shoal_download_store_open (data, &error);
+  g_autoptr(ShoalStoredDownload) stored = NULL;
+  g_autoptr(ShoalDownloadPlan) plan = NULL;
+
+  g_assert_no_error (error);
+  stored = shoal_download_store_find_sha1 (store, sha1, &error);
+  g_assert_no_error (error);
+  plan = shoal_download_plan_new_from_record (RESUME_FILE_SIZE, stored->done_ranges, &error);
+  g_assert_no_error (error);
+  return shoal_download_plan_get_done (plan);
+}
+
+static gsize
+log_length (ShoalTestNode *node)
+{
+  g_autofree char *path = g_build_filename (node->data_dir, "shoald.log", NULL);
+  GStatBuf st;
+
+  return g_stat (path, &st) == 0 ? (gsize) st.st_size : 0;
+}
+
+/* Every range a source's log says it served between @from and @to (a
+ * byte offset in its log; G_MAXSIZE: the end) must lie outside @done. */
+static guint
+assert_served_outside (ShoalTestNode *node,
+                       gsize          from,
+                       gsize          to,
+                       GArray        *done)
+{
+  g_autofree char *path = g_build_filename (node->data_dir, "shoald.log", NULL);
+  g_autofree char *log = NULL;
+  g_auto(GStrv) lines = NULL;
+  gsize length;
+  guint checked = 0;
+
+  g_assert_true (g_file_get_contents (path, &log, &length, NULL));
+  log[MIN (to, length)] = '\0';
+  lines = g_strsplit (log + MIN (from, length), "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      const char *served = strstr (lines[i], "served file ");
+      guint64 first, last;
+      guint index;
+
+      if (served == NULL ||
+          sscanf (served, "served file %u bytes %" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT,
+                  &index, &first, &last) != 3)
+        continue;
+      checked++;
+      for (guint j = 0; j < done->len; j++)
+        {
+          const ShoalDownloadRange *range = &g_array_index (done, ShoalDownloadRange, j);
+
+          if (first < range->end && last >= range->start)
+            g_error ("%s served %" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT " again, recorded "
+                     "done before as %" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT,
+                     node->address, first, last, range->start, range->end - 1);
+        }
+    }
+  return checked;
+}
+
+static gint64
+total_served (Swarm *swarm)
+{
+  gint64 served = 0;
+
+  for (guint i = 0; i < SOURCES; i++)
+    served += bytes_served (swarm->sources[i]);
+  return served;
+}
+
+static void
+test_downloader_killed (void)
+{
+  Swarm swarm;
+  g_autofree char *final = NULL;
+  g_autoptr(GError) error = NULL;
+  guint8 sha1[SHOAL_SHA1_SIZE], got[SHOAL_SHA1_SIZE];
+  gint64 served = 0;
+  gint64 served_at_last_kill = 0;
+  guint64 reached = 0;
+
+  GArray *recorded[KILLS];
+  gsize offsets[KILLS][SOURCES];
+  guint checked = 0;
+
+  swarm_init (&swarm);
+  g_clear_object (&swarm.transfers);  /* the children download */
+  /* The sources log every range they serve: the proof below reads it. */
+  g_setenv ("G_MESSAGES_DEBUG", "Shoal-xfer", TRUE);
+  start_sources (&swarm, "resume_payload.bin", RESUME_FILE_SIZE, sha1, 16, FALSE);
+  g_unsetenv ("G_MESSAGES_DEBUG");
+  for (guint kill_round = 0; kill_round < KILLS; kill_round++)
+    {
+      /* Killed once it has reported progress beyond where the last run
+       * died, a random moment after that report. */
+      reached = kill_child_after (&swarm, sha1, reached + 1);
+      g_assert_cmpuint (reached, <, RESUME_FILE_SIZE);
+      g_test_message ("downloader killed at %" G_GUINT64_FORMAT " bytes", reached);
+      recorded[kill_round] = recorded_ranges (&swarm, sha1);
+      for (guint i = 0; i < SOURCES; i++)
+        offsets[kill_round][i] = log_length (swarm.sources[i]);
+    }
+  served_at_last_kill = total_served (&swarm);
+  finish_child (&swarm, sha1);
+
+  /* The servers' logs: after each kill, no source served a byte the
+   * killed run had recorded as done. */
+  for (guint kill_round = 0; kill_round < KILLS; kill_round++)
+    {
+      for (guint i = 0; i < SOURCES; i++)
+        checked += assert_served_outside (swarm.sources[i], offsets[kill_round][i],
+                                          kill_round + 1 < KILLS ? offsets[kill_round + 1][i]
+                                                                 : G_MAXSIZE,
+                                          recorded[kill_round]);
+      g_array_unref (recorded[kill_round]);
+    }
+  g_test_message ("%u ranges served after a kill, none of them recorded before it", checked);
+
+  final = g_build_filename (swarm.work, "complete", "resume_payload.bin", NULL);
+  g_assert_true (shoal_sha1_file (final, got, NULL, NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpmem (got, sizeof got, sha1, sizeof sha1);
+  /* No run fetched again what an earlier one had recorded: what the
+   * sources sent after the last kill is no more than what was left then
+   * (at least the file minus the progress that run reported). Before
+   * that, every run fetched only what its predecessor had not recorded,
+   * which is in served_at_last_kill. */
+  served = total_served (&swarm);
+  g_test_message ("sources served %" G_GINT64_FORMAT " bytes for a %d-byte file, %"
+                  G_GINT64_FORMAT " of them before the last kill", served, RESUME_FILE_SIZE,
+                  served_at_last_kill);
+  g_assert_cmpint (served, >=, RESUME_FILE_SIZE);
+  g_assert_cmpint (served - served_at_last_kill, <=,
+                   (gint64) (RESUME_FILE_SIZE - reached) + ENDGAME_SLACK);
+  swarm_clear (&swarm);
+}
+
 int
 main (int argc, char **argv)
 {
+  if (argc >= 7 && g_str_equal (argv[1], "--child"))
+    return run_child (argv + 2);
   g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/swarm/downloader-killed", test_downloader_killed);
   g_test_add_func ("/swarm/survives-a-source", test_swarm_survives_a_source);
   g_test_add_func ("/swarm/bans-a-liar", test_swarm_bans_a_liar);
   return g_test_run ();

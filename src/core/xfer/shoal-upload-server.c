@@ -110,6 +110,8 @@ typedef struct
   gboolean  headers_seen;
   gboolean  answered;
   guint64   body_length;  /* counted as served once sent in full */
+  guint64   body_start;   /* where in the file the body starts */
+  guint32   file_index;   /* the file it is from, 0 for browse host */
 } Request;
 
 /* What a handler answers. */
@@ -545,6 +547,8 @@ answer_file (ShoalUploadServer      *self,
                   shoal_http_range_format (&range, file->stat.size, content_range));
     }
   request->body_length = head ? 0 : length;
+  request->body_start = range.first;
+  request->file_index = file->index;
   return answer;
 }
 
@@ -1005,7 +1009,15 @@ on_request_completed (void                            *data,
   if (request == NULL)
     return;
   if (code == MHD_REQUEST_TERMINATED_COMPLETED_OK && request->body_length > 0)
-    count_bytes_served (self, request->body_length);
+    {
+      count_bytes_served (self, request->body_length);
+      /* What went out, for an operator's log (and for tests that prove a
+       * resumed download fetched nothing twice). */
+      if (request->file_index != 0)
+        g_debug ("served file %u bytes %" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT,
+                 request->file_index, request->body_start,
+                 request->body_start + request->body_length - 1);
+    }
   g_free (request->uri);
   g_free (request);
   *request_context = NULL;
