@@ -192,6 +192,7 @@ struct _ShoalTransfers
   char               *download_dir;
   ShoalDownloadStore *store;
   GListStore         *downloads;     /* of ShoalDownload */
+  GListModel         *uploads;       /* of ShoalUpload: the upload server's, or empty */
   GPtrArray          *jobs;          /* of Job, in the order of @downloads */
   guint               n_connections;
   GMainContext       *context;
@@ -202,6 +203,7 @@ enum
 {
   PROP_0,
   PROP_DOWNLOADS,
+  PROP_UPLOADS,
   N_PROPS
 };
 
@@ -1056,6 +1058,18 @@ static void on_fetch_done (GObject      *source_object,
                            gpointer      data);
 
 /* Asks for the source's next chunk, or closes when there is none. */
+/* gtk-gnutella answers any range with at most 512 KiB, and the plan takes
+ * a shorter answer in its stride; a server that sends what is asked (ours)
+ * saves a round trip per 512 KiB when asked for more. The claim stays a
+ * small share of the file, so sources still share it. */
+static guint64
+claim_size (Job *job)
+{
+  guint64 share = job->size / (2 * SHOAL_TRANSFERS_SOURCES_PER_DOWNLOAD);
+
+  return CLAMP (share, SHOAL_DOWNLOAD_CHUNK_SIZE, SHOAL_TRANSFERS_MAX_CLAIM);
+}
+
 static void
 connection_fetch_next (Connection *conn)
 {
@@ -1069,7 +1083,7 @@ connection_fetch_next (Connection *conn)
    * answer's Content-Range tells the size. */
   if (job->plan != NULL &&
       !shoal_download_plan_claim (job->plan, (guint64) conn->source->id,
-                                  SHOAL_DOWNLOAD_CHUNK_SIZE, &start, &end))
+                                  claim_size (job), &start, &end))
     {
       connection_free (conn);
       return;
@@ -2045,6 +2059,7 @@ shoal_transfers_finalize (GObject *object)
 
   g_ptr_array_unref (self->jobs);
   g_object_unref (self->downloads);
+  g_object_unref (self->uploads);
   g_main_context_unref (self->context);
   g_free (self->part_dir);
   g_free (self->download_dir);
@@ -2065,6 +2080,9 @@ shoal_transfers_get_property (GObject    *object,
     case PROP_DOWNLOADS:
       g_value_set_object (value, self->downloads);
       break;
+    case PROP_UPLOADS:
+      g_value_set_object (value, self->uploads);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -2082,6 +2100,10 @@ shoal_transfers_class_init (ShoalTransfersClass *klass)
   properties[PROP_DOWNLOADS] =
     g_param_spec_object ("downloads", NULL, "Every download, a GListModel of ShoalDownload",
                          G_TYPE_LIST_MODEL, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_UPLOADS] =
+    g_param_spec_object ("uploads", NULL, "Running and recent uploads, a GListModel of ShoalUpload",
+                         G_TYPE_LIST_MODEL,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /**
@@ -2104,6 +2126,7 @@ static void
 shoal_transfers_init (ShoalTransfers *self)
 {
   self->downloads = g_list_store_new (SHOAL_TYPE_DOWNLOAD);
+  self->uploads = G_LIST_MODEL (g_list_store_new (SHOAL_TYPE_UPLOAD));
   self->jobs = g_ptr_array_new_with_free_func ((GDestroyNotify) job_unref);
   self->context = g_main_context_ref_thread_default ();
 }
@@ -2299,6 +2322,31 @@ shoal_transfers_get_downloads (ShoalTransfers *self)
 {
   g_return_val_if_fail (SHOAL_IS_TRANSFERS (self), NULL);
   return G_LIST_MODEL (self->downloads);
+}
+
+GListModel *
+shoal_transfers_get_uploads (ShoalTransfers *self)
+{
+  g_return_val_if_fail (SHOAL_IS_TRANSFERS (self), NULL);
+  return self->uploads;
+}
+
+void
+shoal_transfers_set_upload_server (ShoalTransfers    *self,
+                                   ShoalUploadServer *server)
+{
+  g_autoptr(GListModel) uploads = NULL;
+
+  g_return_if_fail (SHOAL_IS_TRANSFERS (self));
+  g_return_if_fail (server == NULL || SHOAL_IS_UPLOAD_SERVER (server));
+
+  /* The list, not the server: its owner decides when it stops. */
+  uploads = server != NULL ? g_object_ref (shoal_upload_server_get_uploads (server))
+                           : G_LIST_MODEL (g_list_store_new (SHOAL_TYPE_UPLOAD));
+  if (server != NULL && uploads == self->uploads)
+    return;
+  g_set_object (&self->uploads, uploads);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_UPLOADS]);
 }
 
 ShoalDownload *

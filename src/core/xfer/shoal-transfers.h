@@ -8,6 +8,7 @@
 #include "shoal-download.h"
 #include "shoal-guid.h"
 #include "shoal-ipv4.h"
+#include "shoal-upload-server.h"
 
 G_BEGIN_DECLS
 
@@ -33,6 +34,8 @@ G_DECLARE_FINAL_TYPE (ShoalTransfers, shoal_transfers, SHOAL, TRANSFERS, GObject
 /* Written bytes are synced and the progress record saved when this much
  * was written, or this long after the last save, whichever comes first. */
 #define SHOAL_TRANSFERS_SYNC_BYTES (4 * 1024 * 1024)
+/* The most one request asks of a source (see claim_size()). */
+#define SHOAL_TRANSFERS_MAX_CLAIM (4 * 1024 * 1024)
 #define SHOAL_TRANSFERS_SYNC_INTERVAL_MS 1000
 /* How often rates, retries and pending syncs are looked at. */
 #define SHOAL_TRANSFERS_TICK_MS 250
@@ -86,9 +89,18 @@ ShoalTransfers *shoal_transfers_new              (const char  *data_dir,
                                                   GError     **error);
 
 /* Every download, oldest first: a GListModel of ShoalDownload (transfer
- * none). A cancelled download leaves it. There is no uploads model here:
- * the upload server counts its own. */
+ * none). A cancelled download leaves it. */
 GListModel     *shoal_transfers_get_downloads    (ShoalTransfers *self);
+/* Running and recently finished uploads: a GListModel of ShoalUpload
+ * (transfer none), the attached upload server's list (see
+ * shoal_upload_server_get_uploads()), or an empty one while none is
+ * attached. Also the "uploads" property, notified when a server is
+ * attached or detached. */
+GListModel     *shoal_transfers_get_uploads      (ShoalTransfers *self);
+/* Whose uploads get_uploads() lists; NULL detaches. Only the list is
+ * kept, not the server. */
+void            shoal_transfers_set_upload_server (ShoalTransfers    *self,
+                                                   ShoalUploadServer *server);
 /* The download of @sha1, or NULL (transfer none). */
 ShoalDownload  *shoal_transfers_find             (ShoalTransfers *self,
                                                   const guint8    sha1[SHOAL_SHA1_SIZE]);

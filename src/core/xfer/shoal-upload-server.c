@@ -1,7 +1,8 @@
 /* shoal-upload-server.c — serving shared files and browse-host over HTTP
  * with libmicrohttpd: requests resolved through the library's index,
  * files opened without following anything the index did not vouch for,
- * ranges, upload slots, and the library streamed as query hits. */
+ * ranges, upload slots, the library streamed as query hits, and the
+ * uploads list reported to the thread that made the server. */
 #include "shoal-upload-server.h"
 
 #include "shoal-http-range.h"
@@ -49,6 +50,11 @@
 /* Non-blocking so that a fifo put in a file's place cannot hang the
  * server's thread on open; set back to blocking once it proved regular. */
 #define FILE_OPEN_FLAGS (O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)
+/* Bytes of a User-Agent kept for the uploads list. */
+#define USER_AGENT_MAX_BYTES 256
+
+typedef struct _Owner Owner;
+typedef struct _UploadRecord UploadRecord;
 
 struct _ShoalUploadServer
 {
@@ -73,6 +79,14 @@ struct _ShoalUploadServer
   GHashTable        *alt_locations;    /* GBytes sha1 → GArray of ShoalIpv4Endpoint, newest first */
   ShoalHitSelf       hit_self;
   ShoalUploadStats   stats;
+
+  GQueue             unfinished;       /* of UploadRecord: made, not finished, oldest first */
+
+  /* The uploads list: the owner's thread only. */
+  Owner             *owner;
+  GListStore        *upload_list;      /* of ShoalUpload */
+  GQueue             finished;         /* of ShoalUpload still listed, oldest first */
+  GSource           *tick_source;
 };
 
 enum
@@ -91,6 +105,15 @@ enum
 
 static GParamSpec *properties[N_PROPS];
 
+enum
+{
+  SIGNAL_UPLOAD_STARTED,
+  SIGNAL_UPLOAD_FINISHED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
 G_DEFINE_FINAL_TYPE (ShoalUploadServer, shoal_upload_server, G_TYPE_OBJECT)
 
 /* One connection (socket context): its address, and whether it holds an
@@ -99,19 +122,21 @@ G_DEFINE_FINAL_TYPE (ShoalUploadServer, shoal_upload_server, G_TYPE_OBJECT)
  * not cut off between two requests by someone else taking its slot. */
 typedef struct
 {
-  char     address[INET6_ADDRSTRLEN];
-  gboolean holds_slot;
+  char          address[INET6_ADDRSTRLEN];
+  gboolean      holds_slot;
+  UploadRecord *upload;      /* its current upload, or NULL */
 } Peer;
 
 /* One request (libmicrohttpd's request context). */
 typedef struct
 {
-  char     *uri;          /* as sent, still escaped */
-  gboolean  headers_seen;
-  gboolean  answered;
-  guint64   body_length;  /* counted as served once sent in full */
-  guint64   body_start;   /* where in the file the body starts */
-  guint32   file_index;   /* the file it is from, 0 for browse host */
+  char         *uri;          /* as sent, still escaped */
+  gboolean      headers_seen;
+  gboolean      answered;
+  guint64       body_length;  /* counted as served once sent in full */
+  guint64       body_start;   /* where in the file the body starts */
+  guint32       file_index;   /* the file it is from, 0 for browse host */
+  UploadRecord *upload;       /* the upload its body belongs to, or NULL */
 } Request;
 
 /* What a handler answers. */
@@ -202,6 +227,397 @@ release_slot (ShoalUploadServer *self,
   self->uploads--;
   g_mutex_unlock (&self->lock);
   peer->holds_slot = FALSE;
+}
+
+/* Uploads, as libmicrohttpd's thread records them ---------------------------- */
+
+/* The owner's side as reports in flight reach it: they hold it, so it
+ * outlives the server, and @server tells them whether the server is
+ * still there. */
+struct _Owner
+{
+  gint               ref_count;  /* atomic */
+  GMainContext      *context;    /* the thread-default one of whoever made the server */
+  ShoalUploadServer *server;     /* read and cleared on that context only */
+};
+
+/* Guarded by the server's lock: libmicrohttpd's thread writes it as
+ * requests come and go, the owner's thread copies it. */
+typedef struct
+{
+  guint64  range_start;
+  guint64  range_end;
+  guint64  done;          /* bodies sent in full */
+  guint    requests;      /* bodies answered */
+  guint    completed;     /* of them, those that ended, in full or not */
+  gboolean failed;        /* one was cut short */
+  gboolean ended;         /* its connection closed or went on with another file */
+} UploadProgress;
+
+/* One upload: one connection's GETs of one file. A single allocation,
+ * its name and User-Agent included, made on libmicrohttpd's thread and
+ * posted once to the owner's thread, which alone turns it into a
+ * ShoalUpload. */
+struct _UploadRecord
+{
+  gint            ref_count;   /* atomic */
+  Owner          *owner;
+  UploadRecord   *previous;    /* the one this one ended, reported with it */
+  GList           link;        /* in the server's unfinished queue (lock) */
+  /* Constant once posted. */
+  guint32         file_index;
+  guint8          sha1[SHOAL_SHA1_SIZE];
+  guint64         size;
+  char            peer[INET6_ADDRSTRLEN];
+  const char     *name;        /* in @text */
+  const char     *user_agent;  /* in @text, or NULL */
+  UploadProgress  progress;
+  /* The owner's thread only. */
+  ShoalUpload    *upload;      /* from when it is reported started until finished */
+  gboolean        finished;
+  double          rate;
+  gint64          rate_usec;
+  guint64         rated_done;
+  char            text[];      /* name, NUL, User-Agent, NUL */
+};
+
+static Owner *
+owner_new (ShoalUploadServer *server)
+{
+  Owner *owner = g_new0 (Owner, 1);
+
+  owner->ref_count = 1;
+  owner->context = g_main_context_ref_thread_default ();
+  owner->server = server;
+  return owner;
+}
+
+static void
+owner_unref (Owner *owner)
+{
+  if (!g_atomic_int_dec_and_test (&owner->ref_count))
+    return;
+  g_main_context_unref (owner->context);
+  g_free (owner);
+}
+
+static UploadRecord *
+upload_record_new (Owner                  *owner,
+                   const Peer             *peer,
+                   const ShoalLibraryFile *file,
+                   const char             *user_agent)
+{
+  gsize name_size = strlen (file->name) + 1;
+  gsize agent_size = user_agent != NULL ? MIN (strlen (user_agent), USER_AGENT_MAX_BYTES) + 1 : 0;
+  UploadRecord *record = g_malloc0 (sizeof (UploadRecord) + name_size + agent_size);
+
+  record->ref_count = 1;
+  g_atomic_int_inc (&owner->ref_count);
+  record->owner = owner;
+  record->file_index = file->index;
+  memcpy (record->sha1, file->sha1, SHOAL_SHA1_SIZE);
+  record->size = file->stat.size;
+  memcpy (record->peer, peer->address, sizeof record->peer);
+  memcpy (record->text, file->name, name_size);
+  record->name = record->text;
+  if (user_agent != NULL)
+    {
+      /* Cut to size, maybe inside a character: made UTF-8 later. */
+      memcpy (record->text + name_size, user_agent, agent_size - 1);
+      record->user_agent = record->text + name_size;
+    }
+  return record;
+}
+
+static UploadRecord *
+upload_record_ref (UploadRecord *record)
+{
+  g_atomic_int_inc (&record->ref_count);
+  return record;
+}
+
+/* The last reference may go on either thread: by then the owner's thread
+ * has finished with it (its ShoalUpload is gone) or never will. */
+static void
+upload_record_unref (UploadRecord *record)
+{
+  if (!g_atomic_int_dec_and_test (&record->ref_count))
+    return;
+  if (record->previous != NULL)
+    upload_record_unref (record->previous);
+  owner_unref (record->owner);
+  g_free (record);
+}
+
+static gboolean on_upload_report (gpointer data);
+
+/* Hands @record (and the reference) to the owner's thread, always through
+ * its loop: g_main_context_invoke() would run the report right here, on
+ * libmicrohttpd's thread, whenever nobody holds the owner's context. */
+static void
+post_upload_report (UploadRecord *record)
+{
+  g_autoptr(GSource) source = g_idle_source_new ();
+
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, on_upload_report, record, (GDestroyNotify) upload_record_unref);
+  g_source_attach (source, record->owner->context);
+}
+
+/* Called with the lock held. A connection that closes with a body still
+ * going out failed, whichever of the two libmicrohttpd tells first. */
+static void
+end_upload_locked (UploadRecord *record)
+{
+  record->progress.ended = TRUE;
+  if (record->progress.completed < record->progress.requests)
+    record->progress.failed = TRUE;
+}
+
+/* A GET of @file is answered with bytes @start to @start + @length - 1.
+ * The connection's upload goes on if it is of the same file; else a new
+ * one starts, ending the former, and is posted: one allocation and one
+ * post at most per request, none for the next range of a file. */
+static void
+begin_upload_request (ShoalUploadServer      *self,
+                      struct MHD_Connection  *connection,
+                      Peer                   *peer,
+                      Request                *request,
+                      const ShoalLibraryFile *file,
+                      guint64                 start,
+                      guint64                 length)
+{
+  UploadRecord *record = peer->upload;
+  UploadRecord *previous = NULL;
+  gboolean same_file = record != NULL && record->file_index == file->index &&
+                       memcmp (record->sha1, file->sha1, SHOAL_SHA1_SIZE) == 0;
+
+  if (!same_file)
+    {
+      const char *user_agent = MHD_lookup_connection_value (connection, MHD_HEADER_KIND,
+                                                            MHD_HTTP_HEADER_USER_AGENT);
+
+      previous = g_steal_pointer (&peer->upload);
+      record = upload_record_new (self->owner, peer, file, user_agent);
+      record->previous = previous;
+      peer->upload = record;
+    }
+  g_mutex_lock (&self->lock);
+  if (previous != NULL)
+    end_upload_locked (previous);
+  if (!same_file)
+    {
+      record->link.data = upload_record_ref (record);
+      g_queue_push_tail_link (&self->unfinished, &record->link);
+    }
+  record->progress.range_start = start;
+  record->progress.range_end = start + length - 1;
+  record->progress.requests++;
+  g_mutex_unlock (&self->lock);
+  request->upload = upload_record_ref (record);
+  if (!same_file)
+    post_upload_report (upload_record_ref (record));
+}
+
+static void
+complete_upload_request (ShoalUploadServer *self,
+                         Request           *request,
+                         gboolean           sent_in_full)
+{
+  UploadRecord *record = g_steal_pointer (&request->upload);
+
+  g_mutex_lock (&self->lock);
+  record->progress.completed++;
+  if (sent_in_full)
+    record->progress.done += request->body_length;
+  else
+    record->progress.failed = TRUE;
+  g_mutex_unlock (&self->lock);
+  upload_record_unref (record);
+}
+
+static void
+end_connection_upload (ShoalUploadServer *self,
+                       Peer              *peer)
+{
+  UploadRecord *record = g_steal_pointer (&peer->upload);
+
+  if (record == NULL)
+    return;
+  g_mutex_lock (&self->lock);
+  end_upload_locked (record);
+  g_mutex_unlock (&self->lock);
+  post_upload_report (record);
+}
+
+/* Uploads, as the owner's thread lists them ---------------------------------- */
+
+static void
+update_upload_rate (UploadRecord *record,
+                    guint64       done)
+{
+  gint64 now = g_get_monotonic_time ();
+  double seconds = (double) (now - record->rate_usec) / G_USEC_PER_SEC;
+  double alpha;
+
+  if (seconds <= 0)
+    return;
+  alpha = seconds / (SHOAL_UPLOAD_SERVER_RATE_WINDOW_S + seconds);
+  record->rate += alpha * ((double) (done - record->rated_done) / seconds - record->rate);
+  record->rated_done = done;
+  record->rate_usec = now;
+}
+
+/* The list holds every finished upload until it is among the oldest. */
+static void
+drop_old_finished (ShoalUploadServer *self)
+{
+  while (self->finished.length > SHOAL_UPLOAD_SERVER_KEEP_FINISHED)
+    {
+      g_autoptr(ShoalUpload) oldest = g_queue_pop_head (&self->finished);
+      guint position;
+
+      if (g_list_store_find (self->upload_list, oldest, &position))
+        g_list_store_remove (self->upload_list, position);
+    }
+}
+
+static void
+start_upload (ShoalUploadServer    *self,
+              UploadRecord         *record,
+              const UploadProgress *progress)
+{
+  record->upload = shoal_upload_new (record->peer, record->name, record->sha1, record->size,
+                                     record->user_agent);
+  record->rate_usec = g_get_monotonic_time ();
+  shoal_upload_set_progress (record->upload, progress->range_start, progress->range_end,
+                             progress->done, 0);
+  g_list_store_append (self->upload_list, record->upload);
+  g_signal_emit (self, signals[SIGNAL_UPLOAD_STARTED], 0, record->upload);
+}
+
+static void
+finish_upload (ShoalUploadServer    *self,
+               UploadRecord         *record,
+               const UploadProgress *progress)
+{
+  g_autoptr(ShoalUpload) upload = g_steal_pointer (&record->upload);
+
+  record->finished = TRUE;
+  g_mutex_lock (&self->lock);
+  g_queue_unlink (&self->unfinished, &record->link);
+  g_mutex_unlock (&self->lock);
+  upload_record_unref (record);  /* the queue's; the caller holds another */
+  g_queue_push_tail (&self->finished, g_object_ref (upload));
+  shoal_upload_set_progress (upload, progress->range_start, progress->range_end,
+                             progress->done, 0);
+  shoal_upload_set_state (upload, progress->failed ? SHOAL_UPLOAD_STATE_FAILED
+                                                   : SHOAL_UPLOAD_STATE_DONE);
+  g_signal_emit (self, signals[SIGNAL_UPLOAD_FINISHED], 0, upload);
+  drop_old_finished (self);
+}
+
+static void set_ticking (ShoalUploadServer *self,
+                         gboolean           ticking);
+
+/* Brings @record's ShoalUpload up to what libmicrohttpd's thread wrote:
+ * starts it if it was not yet, finishes it if it ended. Reports, the
+ * tick and stop() all come here, in any order, any number of times. */
+static void
+sync_upload (ShoalUploadServer *self,
+             UploadRecord      *record,
+             gboolean           tick)
+{
+  UploadProgress progress;
+
+  if (record->previous != NULL)
+    {
+      sync_upload (self, record->previous, FALSE);
+      g_clear_pointer (&record->previous, upload_record_unref);
+    }
+  if (record->finished)
+    return;
+  g_mutex_lock (&self->lock);
+  progress = record->progress;
+  g_mutex_unlock (&self->lock);
+  if (record->upload == NULL)
+    start_upload (self, record, &progress);
+  if (record->finished)
+    return;  /* a handler stopped the server */
+  if (progress.ended)
+    {
+      finish_upload (self, record, &progress);
+      return;
+    }
+  if (tick)
+    update_upload_rate (record, progress.done);
+  shoal_upload_set_progress (record->upload, progress.range_start, progress.range_end,
+                             progress.done, (guint64) record->rate);
+  shoal_upload_set_state (record->upload, progress.completed < progress.requests
+                                          ? SHOAL_UPLOAD_STATE_SENDING
+                                          : SHOAL_UPLOAD_STATE_WAITING);
+  set_ticking (self, TRUE);
+}
+
+/* Every upload not finished, reported or not; walked from a copy, as
+ * handlers may stop the server, which finishes them. */
+static void
+sync_unfinished_uploads (ShoalUploadServer *self,
+                         gboolean           tick)
+{
+  g_autoptr(GPtrArray) unfinished = g_ptr_array_new_with_free_func ((GDestroyNotify) upload_record_unref);
+  gboolean none_left;
+
+  g_mutex_lock (&self->lock);
+  for (GList *link = self->unfinished.head; link != NULL; link = link->next)
+    g_ptr_array_add (unfinished, upload_record_ref (link->data));
+  g_mutex_unlock (&self->lock);
+  for (guint i = 0; i < unfinished->len; i++)
+    sync_upload (self, g_ptr_array_index (unfinished, i), tick);
+  g_mutex_lock (&self->lock);
+  none_left = self->unfinished.length == 0;
+  g_mutex_unlock (&self->lock);
+  if (none_left)
+    set_ticking (self, FALSE);
+}
+
+static gboolean
+on_upload_tick (gpointer data)
+{
+  ShoalUploadServer *self = data;
+
+  sync_unfinished_uploads (self, TRUE);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+set_ticking (ShoalUploadServer *self,
+             gboolean           ticking)
+{
+  if (ticking && self->tick_source == NULL)
+    {
+      self->tick_source = g_timeout_source_new (SHOAL_UPLOAD_SERVER_TICK_MS);
+      g_source_set_callback (self->tick_source, on_upload_tick, self, NULL);
+      g_source_attach (self->tick_source, self->owner->context);
+    }
+  else if (!ticking && self->tick_source != NULL)
+    {
+      g_source_destroy (self->tick_source);
+      g_clear_pointer (&self->tick_source, g_source_unref);
+    }
+}
+
+/* On the owner's context. The server may be gone: its owner dropped it
+ * with reports in flight. */
+static gboolean
+on_upload_report (gpointer data)
+{
+  UploadRecord *record = data;
+  ShoalUploadServer *self = record->owner->server;
+
+  if (self != NULL)
+    sync_upload (self, record, FALSE);
+  return G_SOURCE_REMOVE;
 }
 
 /* Headers --------------------------------------------------------------------- */
@@ -549,6 +965,8 @@ answer_file (ShoalUploadServer      *self,
   request->body_length = head ? 0 : length;
   request->body_start = range.first;
   request->file_index = file->index;
+  if (request->body_length > 0)
+    begin_upload_request (self, connection, peer, request, file, range.first, length);
   return answer;
 }
 
@@ -1008,6 +1426,8 @@ on_request_completed (void                            *data,
 
   if (request == NULL)
     return;
+  if (request->upload != NULL)
+    complete_upload_request (self, request, code == MHD_REQUEST_TERMINATED_COMPLETED_OK);
   if (code == MHD_REQUEST_TERMINATED_COMPLETED_OK && request->body_length > 0)
     {
       count_bytes_served (self, request->body_length);
@@ -1074,6 +1494,7 @@ on_connection_event (void                               *data,
   peer = *socket_context;
   if (peer == NULL)
     return;
+  end_connection_upload (self, peer);
   release_slot (self, peer);
   g_free (peer);
   *socket_context = NULL;
@@ -1173,7 +1594,16 @@ shoal_upload_server_get_property (GObject    *object,
 static void
 shoal_upload_server_dispose (GObject *object)
 {
-  shoal_upload_server_stop (SHOAL_UPLOAD_SERVER (object));
+  ShoalUploadServer *self = SHOAL_UPLOAD_SERVER (object);
+
+  shoal_upload_server_stop (self);
+  set_ticking (self, FALSE);
+  if (self->owner != NULL)
+    {
+      /* Reports still in flight find the server gone. */
+      self->owner->server = NULL;
+      g_clear_pointer (&self->owner, owner_unref);
+    }
   G_OBJECT_CLASS (shoal_upload_server_parent_class)->dispose (object);
 }
 
@@ -1185,6 +1615,10 @@ shoal_upload_server_finalize (GObject *object)
   g_free (self->db_path);
   g_hash_table_unref (self->uploads_per_ip);
   g_hash_table_unref (self->alt_locations);
+  /* stop() finished every upload: none is left unfinished. */
+  g_warn_if_fail (g_queue_is_empty (&self->unfinished));
+  g_queue_clear_full (&self->finished, g_object_unref);
+  g_object_unref (self->upload_list);
   g_mutex_clear (&self->lock);
   G_OBJECT_CLASS (shoal_upload_server_parent_class)->finalize (object);
 }
@@ -1231,6 +1665,15 @@ shoal_upload_server_class_init (ShoalUploadServerClass *klass)
     g_param_spec_boolean ("running", NULL, NULL, FALSE,
                           G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /* Both on the context of the thread that made the server; see the
+   * header. */
+  signals[SIGNAL_UPLOAD_STARTED] =
+    g_signal_new ("upload-started", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 1, SHOAL_TYPE_UPLOAD);
+  signals[SIGNAL_UPLOAD_FINISHED] =
+    g_signal_new ("upload-finished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 1, SHOAL_TYPE_UPLOAD);
 }
 
 static void
@@ -1243,6 +1686,10 @@ shoal_upload_server_init (ShoalUploadServer *self)
                                                (GDestroyNotify) g_array_unref);
   shoal_guid_init_modern (&self->hit_self.servent_guid);
   self->hit_self.browsable = TRUE;
+  self->owner = owner_new (self);
+  self->upload_list = g_list_store_new (SHOAL_TYPE_UPLOAD);
+  g_queue_init (&self->unfinished);
+  g_queue_init (&self->finished);
 }
 
 /* Public API ---------------------------------------------------------------------------------- */
@@ -1294,6 +1741,9 @@ shoal_upload_server_stop (ShoalUploadServer *self)
   MHD_stop_daemon (g_steal_pointer (&self->daemon));
   /* Its thread has ended: the connection it used can be closed here. */
   g_clear_pointer (&self->db, shoal_library_db_close);
+  /* Every connection closed, every upload ended: the list shows it now
+   * rather than when the reports come. */
+  sync_unfinished_uploads (self, FALSE);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
 }
 
@@ -1420,6 +1870,13 @@ shoal_upload_server_remove_alt_location (ShoalUploadServer       *self,
   if (endpoints != NULL && remove_endpoint (endpoints, endpoint) && endpoints->len == 0)
     g_hash_table_remove (self->alt_locations, key);
   g_mutex_unlock (&self->lock);
+}
+
+GListModel *
+shoal_upload_server_get_uploads (ShoalUploadServer *self)
+{
+  g_return_val_if_fail (SHOAL_IS_UPLOAD_SERVER (self), NULL);
+  return G_LIST_MODEL (self->upload_list);
 }
 
 void

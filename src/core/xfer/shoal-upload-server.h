@@ -7,6 +7,7 @@
 
 #include "shoal-hit-builder.h"
 #include "shoal-ipv4.h"
+#include "shoal-upload.h"
 
 G_BEGIN_DECLS
 
@@ -51,6 +52,13 @@ G_DECLARE_FINAL_TYPE (ShoalUploadServer, shoal_upload_server, SHOAL, UPLOAD_SERV
 #define SHOAL_UPLOAD_SERVER_MAX_ALT_LOCATIONS 10
 /* Files whose alternate sources are kept at most; more are not recorded. */
 #define SHOAL_UPLOAD_SERVER_MAX_ALT_FILES 65536
+/* Finished uploads kept in the uploads list, the most recent ones; older
+ * ones drop off. */
+#define SHOAL_UPLOAD_SERVER_KEEP_FINISHED 20
+/* How often the progress of running uploads is read, and the seconds
+ * over which their rates are smoothed. */
+#define SHOAL_UPLOAD_SERVER_TICK_MS 250
+#define SHOAL_UPLOAD_SERVER_RATE_WINDOW_S 2
 
 /* Counts since the server was created; a snapshot, consistent as a whole. */
 typedef struct
@@ -71,9 +79,10 @@ typedef struct
  * (NULL: $XDG_DATA_HOME/shoal). The server only reads it. */
 ShoalUploadServer *shoal_upload_server_new         (const char *data_dir);
 
-/* start, stop and take belong to the thread that made the server (the
- * main loop's); requests are served on libmicrohttpd's own thread, which
- * reads the library's database through a read-only connection of its own.
+/* start, stop, take and the uploads list belong to the thread that made
+ * the server (the main loop's); requests are served on libmicrohttpd's
+ * own thread, which reads the library's database through a read-only
+ * connection of its own.
  *
  * Starts libmicrohttpd's thread; the connection limits and timeout are
  * read now. */
@@ -109,5 +118,30 @@ void               shoal_upload_server_remove_alt_location (ShoalUploadServer   
 
 void               shoal_upload_server_get_stats   (ShoalUploadServer *self,
                                                     ShoalUploadStats  *stats);
+
+/* Uploads --------------------------------------------------------------------
+ *
+ * Every GET of a file body (not HEAD, not browse host, not an empty
+ * body) belongs to a ShoalUpload: one per connection and file, so a
+ * downloader fetching range after range over keep-alive is one upload
+ * (see shoal-upload.h). libmicrohttpd's thread only posts to the
+ * thread-default main context of the thread that called
+ * shoal_upload_server_new(); the ShoalUploads, the list and the signals
+ * live there:
+ * - ::upload-started (ShoalUpload *upload): it was added to the list;
+ * - ::upload-finished (ShoalUpload *upload): it is DONE or FAILED, which
+ *   it becomes when its connection closes (or asks for another file);
+ *   stopping the server finishes every upload before it returns.
+ * Progress is read every SHOAL_UPLOAD_SERVER_TICK_MS while an upload
+ * runs. A ShoalUpload's throttled notifications go to the thread-default
+ * context when it is made, which is that context as long as its loop
+ * runs it as the default (g_main_context_push_thread_default()).
+ * The cost on libmicrohttpd's thread: one allocation and one post when
+ * an upload starts, one post when it ends, a lock per request. */
+
+/* Running uploads and the SHOAL_UPLOAD_SERVER_KEEP_FINISHED most recent
+ * finished ones, in the order they started: a GListModel of ShoalUpload
+ * (transfer none), for as long as the server lives. */
+GListModel        *shoal_upload_server_get_uploads (ShoalUploadServer *self);
 
 G_END_DECLS
