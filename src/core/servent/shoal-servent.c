@@ -698,6 +698,7 @@ start_transfers (ShoalServent  *self,
   if (self->transfers == NULL)
     return FALSE;
   g_signal_connect (self->transfers, "push-needed", G_CALLBACK (on_push_needed), self);
+  shoal_transfers_set_upload_server (self->transfers, self->uploads);
   return TRUE;
 }
 
