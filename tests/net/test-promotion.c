@@ -5,6 +5,7 @@
  * behind a NAT (the test relays its connection from another address, so
  * the connect-back finds nobody) never promotes. */
 #include "shoal-test-loop.h"
+#include "shoal-test-nat.h"
 #include "shoal-test-node.h"
 
 #include <gio/gio.h>
@@ -20,84 +21,6 @@
  * from, where nothing listens. */
 #define NAT_ADDRESS "127.0.12.1"
 #define NAT_OUTSIDE_ADDRESS "127.0.12.2"
-
-typedef struct
-{
-  GSocketService *service;
-  char           *target_address;
-} Nat;
-
-typedef struct
-{
-  GSocketConnection *inside;
-  GSocketConnection *outside;
-} NatPair;
-
-static void
-on_spliced (GObject      *source,
-            GAsyncResult *result,
-            gpointer      user_data)
-{
-  NatPair *pair = user_data;
-
-  g_io_stream_splice_finish (result, NULL);
-  g_object_unref (pair->inside);
-  g_object_unref (pair->outside);
-  g_free (pair);
-}
-
-static gboolean
-on_nat_incoming (GSocketService    *service,
-                 GSocketConnection *connection,
-                 GObject           *source,
-                 gpointer           user_data)
-{
-  Nat *nat = user_data;
-  g_autoptr(GSocketClient) client = g_socket_client_new ();
-  g_autoptr(GSocketAddress) outside = g_inet_socket_address_new_from_string (NAT_OUTSIDE_ADDRESS, 0);
-  NatPair *pair;
-
-  g_socket_client_set_local_address (client, outside);
-  pair = g_new0 (NatPair, 1);
-  pair->outside = g_socket_client_connect_to_host (client, nat->target_address,
-                                                   SHOAL_TEST_NODE_PORT, NULL, NULL);
-  if (pair->outside == NULL)
-    {
-      g_free (pair);
-      return FALSE;
-    }
-  pair->inside = g_object_ref (connection);
-  g_io_stream_splice_async (G_IO_STREAM (pair->inside), G_IO_STREAM (pair->outside),
-                            G_IO_STREAM_SPLICE_CLOSE_STREAM1 | G_IO_STREAM_SPLICE_CLOSE_STREAM2,
-                            G_PRIORITY_DEFAULT, NULL, on_spliced, pair);
-  return TRUE;
-}
-
-static void
-nat_start (Nat        *nat,
-           const char *target_address)
-{
-  g_autoptr(GSocketAddress) address = g_inet_socket_address_new_from_string (NAT_ADDRESS,
-                                                                             SHOAL_TEST_NODE_PORT);
-  g_autoptr(GError) error = NULL;
-
-  nat->target_address = g_strdup (target_address);
-  nat->service = g_socket_service_new ();
-  g_socket_listener_add_address (G_SOCKET_LISTENER (nat->service), address, G_SOCKET_TYPE_STREAM,
-                                 G_SOCKET_PROTOCOL_TCP, NULL, NULL, &error);
-  g_assert_no_error (error);
-  g_signal_connect (nat->service, "incoming", G_CALLBACK (on_nat_incoming), nat);
-  g_socket_service_start (nat->service);
-}
-
-static void
-nat_stop (Nat *nat)
-{
-  g_socket_service_stop (nat->service);
-  g_socket_listener_close (G_SOCKET_LISTENER (nat->service));
-  g_clear_object (&nat->service);
-  g_free (nat->target_address);
-}
 
 static gboolean
 is_ultrapeer_with_a_leaf (gpointer data)
@@ -152,10 +75,10 @@ test_promotion (void)
                                 "--anchor", NAT_ADDRESS ":6346", NULL };
   const char *new_leaf_args[] = { "--role=leaf", "--anchors-only", "--anchor", "127.0.11.2:6346",
                                   NULL };
-  Nat nat = { NULL };
+  g_autoptr(ShoalTestNat) nat = NULL;
 
   shoal_test_node_start (ultrapeer, ultrapeer_args);
-  nat_start (&nat, ultrapeer->address);
+  nat = shoal_test_nat_new (NAT_ADDRESS, NAT_OUTSIDE_ADDRESS, ultrapeer->address);
   shoal_test_node_start (hidden_leaf, hidden_args);
   shoal_test_node_start (open_leaf, open_args);
   shoal_test_poll_until (has_link, hidden_leaf, POLL_MS, PROMOTION_TIMEOUT_MS,
@@ -185,7 +108,7 @@ test_promotion (void)
                          "the demoted node's link to its anchor");
   shoal_test_node_stop (open_leaf);
   shoal_test_node_stop (hidden_leaf);
-  nat_stop (&nat);
+  g_clear_pointer (&nat, shoal_test_nat_free);
   shoal_test_node_stop (ultrapeer);
 }
 

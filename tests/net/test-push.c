@@ -1,8 +1,12 @@
 /* test-push.c — a shoald that is pushed: a PUSH naming its servent GUID
  * makes it connect to the downloader, say GIV, and serve the GET that the
  * downloader sends on that connection, as gtk-gnutella's firewalled
- * uploaders do. */
+ * uploaders do. Then the whole way round: a source behind a NAT, found
+ * by a search, is downloaded from through PUSH and GIV. */
 #include "shoal-push.h"
+#include "shoal-servent.h"
+#include "shoal-sha1.h"
+#include "shoal-test-nat.h"
 #include "shoal-test-loop.h"
 #include "shoal-test-node.h"
 #include "shoal-test-peer.h"
@@ -137,10 +141,132 @@ test_pushed_upload (void)
   shoal_test_node_stop (node);
 }
 
+/* The whole way round --------------------------------------------------- */
+
+#define UP_ADDRESS "127.0.13.11"
+#define SOURCE_ADDRESS "127.0.13.12"
+#define SERVENT_ADDRESS "127.0.13.13"
+#define NAT_INSIDE "127.0.13.20"
+#define NAT_OUTSIDE "127.0.13.21"
+#define HIDDEN_NAME "walled_garden_quasar_notes.txt"
+#define HIDDEN_TEXT "Reached through a push: its owner cannot be dialled."
+
+static gboolean
+leaf_table_in (gpointer data)
+{
+  g_autoptr(JsonObject) status = shoal_test_node_status (data);
+  JsonArray *links = json_object_get_array_member (status, "links");
+
+  for (guint i = 0; i < json_array_get_length (links); i++)
+    {
+      JsonObject *link = json_array_get_object_element (links, i);
+
+      if (g_str_equal (json_object_get_string_member (link, "role"), "leaf") &&
+          json_object_get_boolean_member (link, "has_qrp_table"))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static gboolean
+servent_linked (gpointer data)
+{
+  return shoal_node_manager_get_link_count (shoal_servent_get_node_manager (data)) > 0;
+}
+
+static gboolean
+has_row (gpointer data)
+{
+  return g_list_model_get_n_items (shoal_search_get_results (data)) > 0;
+}
+
+static gboolean
+download_over (gpointer data)
+{
+  ShoalDownloadStatus state = shoal_download_get_state (data);
+
+  return state == SHOAL_DOWNLOAD_STATUS_COMPLETED || state == SHOAL_DOWNLOAD_STATUS_FAILED;
+}
+
+static ShoalServent *
+start_servent (const char *data_dir)
+{
+  g_autoptr(ShoalNodeConfig) config = shoal_node_config_new_default ();
+  g_autoptr(GError) error = NULL;
+  ShoalServent *servent;
+
+  g_free (config->data_dir);
+  config->data_dir = g_strdup (data_dir);
+  config->download_dir = g_build_filename (data_dir, "complete", NULL);
+  config->listen_address = g_strdup (SERVENT_ADDRESS);
+  config->port = 0;
+  config->role_mode = SHOAL_ROLE_MODE_LEAF;
+  config->allow_private = TRUE;
+  config->default_bootstrap = FALSE;
+  config->anchors_only = TRUE;
+  g_assert_true (shoal_node_config_add_anchor (config, UP_ADDRESS ":6346", NULL));
+  servent = shoal_servent_new (config, NULL);
+  g_assert_true (shoal_servent_start (servent, &error));
+  g_assert_no_error (error);
+  return servent;
+}
+
+static void
+test_download_through_push (void)
+{
+  g_autoptr(ShoalTestNode) ultrapeer = shoal_test_node_new (UP_ADDRESS);
+  g_autoptr(ShoalTestNode) source = shoal_test_node_new (SOURCE_ADDRESS);
+  g_autoptr(ShoalTestNat) nat = NULL;
+  g_autoptr(ShoalServent) servent = NULL;
+  g_autoptr(ShoalSearchResult) row = NULL;
+  g_autoptr(ShoalDownload) download = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *data_dir = g_dir_make_tmp ("shoal-push-servent-XXXXXX", &error);
+  g_autofree char *contents = NULL;
+  const char *ultrapeer_args[] = { "--role=ultrapeer", NULL };
+  const char *source_args[] = { "--role=leaf", "--anchors-only", "--anchor", NAT_INSIDE ":6346",
+                                NULL };
+  ShoalSearch *search;
+
+  g_assert_no_error (error);
+  shoal_test_node_start (ultrapeer, ultrapeer_args);
+  nat = shoal_test_nat_new (NAT_INSIDE, NAT_OUTSIDE, UP_ADDRESS);
+  shoal_test_node_share_file (source, HIDDEN_NAME, HIDDEN_TEXT);
+  shoal_test_node_start (source, source_args);
+  shoal_test_poll_until (has_hashed_file, source, POLL_MS, TIMEOUT_MS, "the source's hash");
+  shoal_test_poll_until (leaf_table_in, ultrapeer, POLL_MS, TIMEOUT_MS,
+                         "the source's QRP table at its ultrapeer");
+
+  servent = start_servent (data_dir);
+  shoal_test_wait_until (servent_linked, servent, TIMEOUT_MS, "the servent's link");
+  search = shoal_servent_search (servent, "walled quasar", &error);
+  g_assert_no_error (error);
+  shoal_test_wait_until (has_row, search, TIMEOUT_MS, "the source's hit");
+  row = g_list_model_get_item (shoal_search_get_results (search), 0);
+  /* Its connect-back never got through the NAT: its hit says push. */
+  g_assert_true (shoal_search_result_get_source (row, 0)->push_needed);
+
+  download = shoal_servent_download (servent, row, &error);
+  g_assert_no_error (error);
+  shoal_test_wait_until (download_over, download, TIMEOUT_MS, "the pushed download");
+  g_assert_cmpint (shoal_download_get_state (download), ==, SHOAL_DOWNLOAD_STATUS_COMPLETED);
+  g_assert_true (g_file_get_contents (shoal_download_get_path (download), &contents, NULL, NULL));
+  g_assert_cmpstr (contents, ==, HIDDEN_TEXT);
+
+  shoal_servent_shutdown (servent);
+  g_object_run_dispose (G_OBJECT (servent));
+  g_clear_object (&servent);
+  shoal_test_remove_tree (data_dir);
+  shoal_test_node_stop (source);
+  g_clear_pointer (&nat, shoal_test_nat_free);
+  shoal_test_node_stop (ultrapeer);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/push/pushed-upload", test_pushed_upload);
+  g_test_add_func ("/push/download-through-push", test_download_through_push);
   return g_test_run ();
 }
