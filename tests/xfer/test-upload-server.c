@@ -1417,6 +1417,31 @@ test_alt_locations (void)
   }
 }
 
+/* A downloader's X-Alt is remembered and passed on to the next ones. */
+static void
+test_alt_locations_learnt (void)
+{
+  const ShoalLibraryFile *small = indexed (FILE_SMALL);
+  g_autofree char *target = urn_target (FILE_SMALL);
+  ShoalIpv4Endpoint learnt[] = { { 0x0a010203, 6346 }, { 0x0a040506, 6346 } };
+
+  {
+    g_autoptr(Response) response = get (target, "X-Alt: 10.1.2.3:6346, 10.4.5.6, tls=8\r\n");
+
+    g_assert_cmpuint (response->status, ==, 200);
+  }
+  {
+    g_autoptr(Response) response = get (target, NULL);
+    const char *x_alt = header (response, "X-Alt");
+
+    g_assert_nonnull (x_alt);
+    g_assert_nonnull (strstr (x_alt, "10.1.2.3:6346"));
+    g_assert_nonnull (strstr (x_alt, "10.4.5.6:6346"));
+  }
+  for (guint i = 0; i < G_N_ELEMENTS (learnt); i++)
+    shoal_upload_server_remove_alt_location (fixture.server, small->sha1, &learnt[i]);
+}
+
 /* Browse host ------------------------------------------------------------------------ */
 
 static void
@@ -1780,6 +1805,7 @@ main (int    argc,
   g_test_add_func ("/upload-server/ranges", test_ranges);
   g_test_add_func ("/upload-server/vector-headers", test_vector_headers);
   g_test_add_func ("/upload-server/alt-locations", test_alt_locations);
+  g_test_add_func ("/upload-server/alt-locations-learnt", test_alt_locations_learnt);
   g_test_add_func ("/upload-server/slots-total", test_slots_total);
   g_test_add_func ("/upload-server/slots-per-ip", test_slots_per_ip);
   g_test_add_func ("/upload-server/browse-packets", test_browse_packets);

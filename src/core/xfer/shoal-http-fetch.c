@@ -221,9 +221,9 @@ add_alt_location (GArray                  *alt_locations,
 /* X-Alt: "1.2.3.4:6346, 5.6.7.8" (no port: 6346). gtk-gnutella may put a
  * "tls=<hex>" item first and IPv6 "[…]:port" items among them: neither
  * is an IPv4 endpoint, both are skipped. */
-static void
-read_x_alt (const char *value,
-            GArray     *alt_locations)
+void
+shoal_http_parse_x_alt (const char *value,
+                        GArray     *alt_locations)
 {
   g_auto(GStrv) items = g_strsplit (value, ",", -1);
 
@@ -348,7 +348,7 @@ learn_from_head (ShoalHttpFetchResult   *result,
   if (queued != NULL)
     result->queue_position = read_queue_position (queued);
   if (x_alt != NULL)
-    read_x_alt (x_alt, result->alt_locations);
+    shoal_http_parse_x_alt (x_alt, result->alt_locations);
   if (alt_urls != NULL)
     read_alt_location_urls (alt_urls, result->alt_locations);
   if (short_alt_urls != NULL)

@@ -200,6 +200,12 @@ gboolean shoal_http_fetch_close_finish       (ShoalHttpFetch  *self,
                                               GAsyncResult    *result,
                                               GError         **error);
 
+/* Appends the IPv4 sources an X-Alt value names ("1.2.3.4:6346, 5.6.7.8",
+ * no port meaning 6346) to @alt_locations (of ShoalIpv4Endpoint), skipping
+ * duplicates, tls= and IPv6 items. For either side of a transfer. */
+void     shoal_http_parse_x_alt (const char *value,
+                                 GArray     *alt_locations);
+
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (ShoalHttpFetchResult, shoal_http_fetch_result_clear)
 
 G_END_DECLS

@@ -5,6 +5,8 @@
  * uploads list reported to the thread that made the server. */
 #include "shoal-upload-server.h"
 
+#include "shoal-http-fetch.h"
+
 #include "shoal-http-range.h"
 #include "shoal-library-db.h"
 #include "shoal-net-types.h"
@@ -908,6 +910,25 @@ open_indexed_file (ShoalUploadServer      *self,
 /* Serving files --------------------------------------------------------------------- */
 
 /* @file, open as @fd (which the answer owns), whole or the range asked. */
+/* A downloader tells us in X-Alt where else it found the file: the next
+ * downloaders hear of those sources from us (the download mesh). */
+static void
+learn_alt_locations (ShoalUploadServer      *self,
+                     struct MHD_Connection  *connection,
+                     const ShoalLibraryFile *file)
+{
+  const char *value = MHD_lookup_connection_value (connection, MHD_HEADER_KIND, ALT_HEADER);
+  g_autoptr(GArray) endpoints = NULL;
+
+  if (value == NULL || !file->has_sha1)
+    return;
+  endpoints = g_array_new (FALSE, FALSE, sizeof (ShoalIpv4Endpoint));
+  shoal_http_parse_x_alt (value, endpoints);
+  for (guint i = 0; i < MIN (endpoints->len, SHOAL_UPLOAD_SERVER_MAX_ALT_LOCATIONS); i++)
+    shoal_upload_server_add_alt_location (self, file->sha1,
+                                          &g_array_index (endpoints, ShoalIpv4Endpoint, i));
+}
+
 static Answer
 answer_file (ShoalUploadServer      *self,
              struct MHD_Connection  *connection,
@@ -925,6 +946,7 @@ answer_file (ShoalUploadServer      *self,
   Answer answer = { MHD_HTTP_OK, NULL };
   guint64 length;
 
+  learn_alt_locations (self, connection, file);
   outcome = shoal_http_range_parse (range_header, file->stat.size, &range);
   if (outcome == SHOAL_HTTP_RANGE_UNSATISFIABLE)
     {
