@@ -1228,6 +1228,35 @@ test_crawler (void)
   daemon_stop (&daemon);
 }
 
+/* Paths out of the shares, and a bogus range, against the daemon's own
+ * upload server: refused, never a byte of anything. The exhaustive list
+ * is tests/xfer/test-upload-server.c's, in process. */
+static void
+check_hostile_http (const Daemon *daemon)
+{
+  static const struct
+  {
+    const char *request;
+    guint16     lowest_status;
+  } cases[] = {
+    { "GET /get/1/../../../../etc/passwd HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 400 },
+    { "GET /%2e%2e/%2e%2e/etc/passwd HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 400 },
+    { "GET /etc/passwd HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 400 },
+    { "GET /uri-res/N2R?urn:sha1:not-base32 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 400 },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GBytes) request = g_bytes_new_static (cases[i].request, strlen (cases[i].request));
+      g_autoptr(Probe) probe = probe_connect (daemon);
+      g_autoptr(ShoalHeaderBlock) answer = request_block (probe, request);
+
+      g_assert_cmpuint (answer->status_code, >=, cases[i].lowest_status);
+      g_assert_cmpuint (answer->status_code, <, 500);
+      probe_read_to_end (probe, deadline_in (REPLY_TIMEOUT_S));
+    }
+}
+
 static void
 test_http_and_giv (void)
 {
@@ -1263,6 +1292,7 @@ test_http_and_giv (void)
   answer = request_block (http, missing_bytes);
   g_assert_cmpuint (answer->status_code, ==, 404);
   probe_read_to_end (http, deadline_in (REPLY_TIMEOUT_S));
+  check_hostile_http (&daemon);
 
   /* No download waits for a push: closed without a word. */
   push = probe_connect (&daemon);
