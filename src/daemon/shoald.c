@@ -137,6 +137,7 @@ main (int argc, char **argv)
   gboolean no_default_bootstrap = FALSE;
   gboolean allow_private = FALSE;
   gboolean anchors_only = FALSE;
+  gboolean no_browse_host = FALSE;
   GOptionEntry entries[] = {
     { "port", 'p', 0, G_OPTION_ARG_INT, &port, "TCP (and UDP) port to listen on; 0 picks one", "PORT" },
     { "listen-address", 0, 0, G_OPTION_ARG_STRING, &listen_address, "Address to listen on (default: all)", "ADDRESS" },
@@ -145,6 +146,7 @@ main (int argc, char **argv)
     { "role", 0, 0, G_OPTION_ARG_STRING, &role, "auto, leaf or ultrapeer", "ROLE" },
     { "anchor", 'a', 0, G_OPTION_ARG_STRING_ARRAY, &anchors, "A node to join through first (repeatable)", "HOST:PORT" },
     { "no-default-bootstrap", 0, 0, G_OPTION_ARG_NONE, &no_default_bootstrap, "Never contact the built-in host caches", NULL },
+    { "no-browse-host", 0, 0, G_OPTION_ARG_NONE, &no_browse_host, "Refuse to list our shared files to other servents", NULL },
     { "anchors-only", 0, 0, G_OPTION_ARG_NONE, &anchors_only, "Dial only the anchors, never hosts learned from the network", NULL },
     { "qrp-period", 0, 0, G_OPTION_ARG_INT, &qrp_period, "Seconds between QRP patches to ultrapeer peers (default 60)", "SECONDS" },
     { "promote-after", 0, 0, G_OPTION_ARG_INT, &promote_after, "Automatic role: seconds up before becoming an ultrapeer (default 3600)", "SECONDS" },
@@ -180,6 +182,7 @@ main (int argc, char **argv)
   config->allow_private = allow_private;
   config->download_dir = g_strdup (download_dir);
   config->anchors_only = anchors_only;
+  config->browse_host = !no_browse_host;
   if (qrp_period < 0 || qrp_period > 3600)
     {
       g_printerr ("shoald: --qrp-period must be 1 to 3600 seconds\n");

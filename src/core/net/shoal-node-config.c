@@ -15,6 +15,7 @@ shoal_node_config_new_default (void)
   config->role_mode = SHOAL_ROLE_MODE_AUTO;
   config->anchors = g_ptr_array_new_with_free_func (g_free);
   config->default_bootstrap = TRUE;
+  config->browse_host = TRUE;
   config->leaf_ultrapeer_slots = SHOAL_DEFAULT_LEAF_ULTRAPEER_SLOTS;
   config->ultrapeer_peer_slots = SHOAL_DEFAULT_ULTRAPEER_PEER_SLOTS;
   config->ultrapeer_leaf_slots = SHOAL_DEFAULT_ULTRAPEER_LEAF_SLOTS;

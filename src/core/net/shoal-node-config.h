@@ -33,6 +33,7 @@ typedef struct
   char          *data_dir;         /* hosts.db lives here */
   char          *download_dir;     /* finished downloads; NULL: the user's
                                     * Downloads folder */
+  gboolean       browse_host;      /* others may list our shared files */
   ShoalRoleMode  role_mode;
   GPtrArray     *anchors;          /* "host:port" texts, resolved when dialled first */
   gboolean       allow_private;    /* LAN and loopback tests */

@@ -400,7 +400,7 @@ describe_self (ShoalServent *self)
       shoal_upload_server_get_stats (self->uploads, &stats);
       g_object_get (self->uploads, "max-uploads", &max_uploads, NULL);
       me.busy = stats.uploads >= max_uploads;
-      me.browsable = TRUE;
+      me.browsable = self->config->browse_host;
     }
   return me;
 }
@@ -711,6 +711,7 @@ shoal_servent_start (ShoalServent  *self,
   if (self->library != NULL)
     {
       self->uploads = shoal_upload_server_new (self->config->data_dir);
+      g_object_set (self->uploads, "browse-host", self->config->browse_host, NULL);
       if (!shoal_upload_server_start (self->uploads, error))
         return FALSE;
     }
