@@ -12,6 +12,8 @@
 #include <errno.h>
 #include <sqlite3.h>
 
+#include "shoal-sqlite.h"
+
 #define DB_FILE_NAME "hosts.db"
 /* PRAGMA user_version this code creates and understands. */
 #define SCHEMA_VERSION 1
@@ -37,6 +39,17 @@ static const char *const migrations[] = {
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == SCHEMA_VERSION);
+
+/* A newer schema is refused as G_IO_ERROR_INVALID_DATA, the connection's
+ * corrupt code. */
+static const ShoalSqliteSchema schema = {
+  .steps = migrations,
+  .version = SCHEMA_VERSION,
+  .read_what = "cannot read the host cache schema version",
+  .begin_what = "cannot migrate the host cache",
+  .commit_what = "cannot migrate the host cache",
+  .step_what = "cannot migrate the host cache",
+};
 
 #define SELECT_SQL \
   "SELECT address, port, role, sources, last_seen, last_success, failures, next_attempt" \
@@ -130,7 +143,7 @@ typedef struct
 typedef struct
 {
   char         *path;
-  sqlite3      *db;             /* NULL when the file could not be opened */
+  ShoalSqlite   sqlite;         /* handle NULL when the file could not be opened */
   GAsyncQueue  *jobs;
   GMainContext *owner_context;
   StoreLink    *link;           /* an atomic rc box */
@@ -581,176 +594,13 @@ restore_changes (ShoalHostCache *self,
 
 /* Store thread: SQLite ------------------------------------------------------ */
 
-static void
-set_sqlite_error (sqlite3    *db,
-                  int         rc,
-                  const char *what,
-                  GError    **error)
-{
-  int primary = rc & 0xff;
-  int code = G_IO_ERROR_FAILED;
-
-  if (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB)
-    code = G_IO_ERROR_INVALID_DATA;
-  g_set_error (error, G_IO_ERROR, code, "%s: %s", what,
-               db != NULL ? sqlite3_errmsg (db) : sqlite3_errstr (rc));
-}
-
-static gboolean
-exec_sql (sqlite3    *db,
-          const char *sql,
-          const char *what,
-          GError    **error)
-{
-  int rc = sqlite3_exec (db, sql, NULL, NULL, NULL);
-
-  if (rc != SQLITE_OK)
-    {
-      set_sqlite_error (db, rc, what, error);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-typedef sqlite3_stmt Statement;
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Statement, sqlite3_finalize)
-
-static Statement *
-prepare (sqlite3    *db,
-         const char *sql,
-         const char *what,
-         GError    **error)
-{
-  sqlite3_stmt *stmt = NULL;
-  int rc = sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL);
-
-  if (rc != SQLITE_OK)
-    {
-      set_sqlite_error (db, rc, what, error);
-      return NULL;
-    }
-  return stmt;
-}
-
-/* Steps @stmt once: TRUE with *has_row, or FALSE with @error. */
-static gboolean
-step (sqlite3      *db,
-      sqlite3_stmt *stmt,
-      gboolean     *has_row,
-      const char   *what,
-      GError      **error)
-{
-  int rc = sqlite3_step (stmt);
-
-  if (rc == SQLITE_ROW || rc == SQLITE_DONE)
-    {
-      *has_row = rc == SQLITE_ROW;
-      return TRUE;
-    }
-  set_sqlite_error (db, rc, what, error);
-  return FALSE;
-}
-
-static gboolean
-read_user_version (sqlite3  *db,
-                   int      *version,
-                   GError  **error)
-{
-  const char *what = "cannot read the host cache schema version";
-  g_autoptr(Statement) stmt = prepare (db, "PRAGMA user_version", what, error);
-  gboolean has_row = FALSE;
-
-  if (stmt == NULL || !step (db, stmt, &has_row, what, error))
-    return FALSE;
-  *version = has_row ? sqlite3_column_int (stmt, 0) : 0;
-  if (*version > SCHEMA_VERSION)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                   "host cache has schema version %d, newer than the %d this version "
-                   "of Shoal understands", *version, SCHEMA_VERSION);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-static gboolean
-apply_next_step (sqlite3   *db,
-                 gboolean  *up_to_date,
-                 GError   **error)
-{
-  const char *what = "cannot migrate the host cache";
-  g_autofree char *bump = NULL;
-  int version;
-
-  if (!read_user_version (db, &version, error))
-    return FALSE;
-  *up_to_date = version == SCHEMA_VERSION;
-  if (*up_to_date)
-    return TRUE;
-  bump = g_strdup_printf ("PRAGMA user_version = %d", version + 1);
-  g_debug ("migrating the host cache to schema version %d", version + 1);
-  return exec_sql (db, migrations[version], what, error) && exec_sql (db, bump, what, error);
-}
-
-/* Applies the next step, if any, under the write lock: two processes
- * opening a new file at once do not both apply it. */
-static gboolean
-migrate_one_step (sqlite3   *db,
-                  gboolean  *up_to_date,
-                  GError   **error)
-{
-  const char *what = "cannot migrate the host cache";
-
-  if (!exec_sql (db, "BEGIN IMMEDIATE", what, error))
-    return FALSE;
-  if (apply_next_step (db, up_to_date, error) && exec_sql (db, "COMMIT", what, error))
-    return TRUE;
-  sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
-  return FALSE;
-}
-
-static gboolean
-migrate (sqlite3  *db,
-         GError  **error)
-{
-  gboolean up_to_date = FALSE;
-
-  while (!up_to_date)
-    {
-      if (!migrate_one_step (db, &up_to_date, error))
-        return FALSE;
-    }
-  return TRUE;
-}
-
-static gboolean
-enable_wal (sqlite3  *db,
-            GError  **error)
-{
-  const char *what = "cannot switch the host cache to WAL mode";
-  g_autoptr(Statement) stmt = prepare (db, "PRAGMA journal_mode = WAL", what, error);
-  gboolean has_row = FALSE;
-  const char *mode;
-
-  if (stmt == NULL || !step (db, stmt, &has_row, what, error))
-    return FALSE;
-  mode = has_row ? (const char *) sqlite3_column_text (stmt, 0) : NULL;
-  /* Without shared memory the file stays in rollback mode: slower, still
-   * correct, and only the store thread uses it. */
-  if (g_strcmp0 (mode, "wal") != 0)
-    g_message ("host cache stays in %s journal mode, not WAL", mode != NULL ? mode : "an unknown");
-  return TRUE;
-}
-
 static gboolean
 store_open (Store   *store,
             GError **error)
 {
   g_autofree char *folder = g_path_get_dirname (store->path);
   const char *what = "cannot open the host cache";
-  sqlite3 *db = NULL;
-  int rc;
+  int version;
 
   if (g_mkdir_with_parents (folder, 0700) != 0)
     {
@@ -761,28 +611,18 @@ store_open (Store   *store,
                    folder, g_strerror (saved_errno));
       return FALSE;
     }
-  rc = sqlite3_open_v2 (store->path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
-  if (rc == SQLITE_OK)
-    {
-      int version;
-
-      sqlite3_extended_result_codes (db, 1);
-      sqlite3_busy_timeout (db, DB_BUSY_TIMEOUT_MS);
-      /* The version first: a file of a newer Shoal is left untouched.
-       * synchronous=NORMAL: with WAL a power loss can only drop the last
-       * batches of a cache, never corrupt it. */
-      if (read_user_version (db, &version, error) &&
-          enable_wal (db, error) &&
-          exec_sql (db, "PRAGMA synchronous = NORMAL", what, error) &&
-          migrate (db, error))
-        {
-          store->db = db;
-          return TRUE;
-        }
-    }
-  else
-    set_sqlite_error (db, rc, what, error);
-  sqlite3_close (db);
+  if (!shoal_sqlite_open (&store->sqlite, store->path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                          DB_BUSY_TIMEOUT_MS, what, error))
+    return FALSE;
+  /* The version first: a file of a newer Shoal is left untouched.
+   * synchronous=NORMAL: with WAL a power loss can only drop the last
+   * batches of a cache, never corrupt it. */
+  if (shoal_sqlite_read_version (&store->sqlite, &schema, &version, error) &&
+      shoal_sqlite_enable_wal (&store->sqlite, error) &&
+      shoal_sqlite_exec (&store->sqlite, "PRAGMA synchronous = NORMAL", what, error) &&
+      shoal_sqlite_migrate (&store->sqlite, &schema, error))
+    return TRUE;
+  shoal_sqlite_close (&store->sqlite, NULL, 0);
   return FALSE;
 }
 
@@ -818,7 +658,8 @@ store_read_all (Store   *store,
                 GError **error)
 {
   const char *what = "cannot read the host cache";
-  g_autoptr(Statement) stmt = prepare (store->db, SELECT_SQL, what, error);
+  g_autoptr(ShoalSqliteOneShotStatement) stmt =
+    shoal_sqlite_prepare (&store->sqlite, SELECT_SQL, what, error);
   g_autoptr(GArray) records = g_array_new (FALSE, FALSE, sizeof (HostRecord));
   gboolean has_row = TRUE;
   guint skipped = 0;
@@ -829,7 +670,7 @@ store_read_all (Store   *store,
     {
       HostRecord record;
 
-      if (!step (store->db, stmt, &has_row, what, error))
+      if (!shoal_sqlite_step (&store->sqlite, stmt, &has_row, what, error))
         return NULL;
       if (!has_row)
         break;
@@ -843,17 +684,16 @@ store_read_all (Store   *store,
   return g_steal_pointer (&records);
 }
 
+/* Runs @stmt and makes it ready for the next row's bindings. */
 static gboolean
-bind_and_run (sqlite3_stmt *stmt,
-              sqlite3      *db,
-              const char   *what,
-              GError      **error)
+run_and_reset (Store        *store,
+               sqlite3_stmt *stmt,
+               const char   *what,
+               GError      **error)
 {
-  gboolean has_row;
-  gboolean ok = step (db, stmt, &has_row, what, error);
+  gboolean ok = shoal_sqlite_run (&store->sqlite, stmt, what, error);
 
-  sqlite3_reset (stmt);
-  sqlite3_clear_bindings (stmt);
+  shoal_sqlite_reset (stmt);
   return ok;
 }
 
@@ -863,8 +703,10 @@ store_write_rows (Store      *store,
                   GError    **error)
 {
   const char *what = "cannot write the host cache";
-  g_autoptr(Statement) upsert = prepare (store->db, UPSERT_SQL, what, error);
-  g_autoptr(Statement) delete = upsert != NULL ? prepare (store->db, DELETE_SQL, what, error) : NULL;
+  g_autoptr(ShoalSqliteOneShotStatement) upsert =
+    shoal_sqlite_prepare (&store->sqlite, UPSERT_SQL, what, error);
+  g_autoptr(ShoalSqliteOneShotStatement) delete =
+    upsert != NULL ? shoal_sqlite_prepare (&store->sqlite, DELETE_SQL, what, error) : NULL;
 
   if (delete == NULL)
     return FALSE;
@@ -874,7 +716,7 @@ store_write_rows (Store      *store,
 
       sqlite3_bind_int64 (delete, 1, endpoint->address);
       sqlite3_bind_int64 (delete, 2, endpoint->port);
-      if (!bind_and_run (delete, store->db, what, error))
+      if (!run_and_reset (store, delete, what, error))
         return FALSE;
     }
   for (guint i = 0; i < job->upserts->len; i++)
@@ -889,7 +731,7 @@ store_write_rows (Store      *store,
       sqlite3_bind_int64 (upsert, 6, record->last_success);
       sqlite3_bind_int64 (upsert, 7, record->failures);
       sqlite3_bind_int64 (upsert, 8, record->next_attempt);
-      if (!bind_and_run (upsert, store->db, what, error))
+      if (!run_and_reset (store, upsert, what, error))
         return FALSE;
     }
   return TRUE;
@@ -903,11 +745,11 @@ store_write (Store      *store,
 {
   const char *what = "cannot write the host cache";
 
-  if (!exec_sql (store->db, "BEGIN IMMEDIATE", what, error))
+  if (!shoal_sqlite_begin (&store->sqlite, what, error))
     return FALSE;
-  if (store_write_rows (store, job, error) && exec_sql (store->db, "COMMIT", what, error))
+  if (store_write_rows (store, job, error) && shoal_sqlite_commit (&store->sqlite, what, error))
     return TRUE;
-  sqlite3_exec (store->db, "ROLLBACK", NULL, NULL, NULL);
+  shoal_sqlite_rollback (&store->sqlite, NULL);
   return FALSE;
 }
 
@@ -976,7 +818,7 @@ store_run_write (Store *store,
   StoreReport *report;
 
   /* The open failure was reported once; the cache runs from memory. */
-  if (store->db == NULL)
+  if (store->sqlite.handle == NULL)
     {
       job_free (job);
       return;
@@ -999,10 +841,7 @@ store_run_write (Store *store,
 static void
 store_free (Store *store)
 {
-  int rc = store->db != NULL ? sqlite3_close (store->db) : SQLITE_OK;
-
-  if (rc != SQLITE_OK)
-    g_warning ("host cache did not close cleanly: %s", sqlite3_errstr (rc));
+  shoal_sqlite_close (&store->sqlite, NULL, 0);
   g_free (store->path);
   g_async_queue_unref (store->jobs);
   g_main_context_unref (store->owner_context);
@@ -1106,6 +945,8 @@ start_store (ShoalHostCache *self,
 
   self->jobs = g_async_queue_new_full ((GDestroyNotify) job_free);
   store->path = g_strdup (path);
+  shoal_sqlite_init (&store->sqlite, "host cache", G_LOG_DOMAIN, G_IO_ERROR, G_IO_ERROR_FAILED,
+                     G_IO_ERROR_INVALID_DATA);
   store->jobs = g_async_queue_ref (self->jobs);
   store->owner_context = g_main_context_ref (self->owner_context);
   self->link = g_atomic_rc_box_new0 (StoreLink);

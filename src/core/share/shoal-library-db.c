@@ -7,6 +7,8 @@
 #include <sqlite3.h>
 #include <string.h>
 
+#include "shoal-sqlite.h"
+
 /* The ranking schema version 2 configured; kept for that migration step. */
 #define RANK_FUNCTION "bm25(10.0, 1.0)"
 
@@ -110,9 +112,6 @@ G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == SHOAL_LIBRARY_DB_SCHEMA_VERSION);
 
 typedef enum
 {
-  STMT_BEGIN,
-  STMT_COMMIT,
-  STMT_ROLLBACK,
   STMT_INSERT_ROOT,
   STMT_FIND_ROOT,
   STMT_REMOVE_ROOT,
@@ -135,11 +134,6 @@ typedef enum
 } Statement;
 
 static const char *const statement_sql[N_STATEMENTS] = {
-  /* IMMEDIATE takes the write lock now: a deferred transaction that
-   * upgrades later can fail with SQLITE_BUSY halfway through a batch. */
-  [STMT_BEGIN] = "BEGIN IMMEDIATE",
-  [STMT_COMMIT] = "COMMIT",
-  [STMT_ROLLBACK] = "ROLLBACK",
   [STMT_INSERT_ROOT] =
     "INSERT INTO roots (path, added) VALUES (?1, ?2) ON CONFLICT (path) DO NOTHING",
   [STMT_FIND_ROOT] = "SELECT id FROM roots WHERE path = ?1",
@@ -192,145 +186,31 @@ static const char *const statement_sql[N_STATEMENTS] = {
     "  JOIN files f ON f.id = hit.rowid",
 };
 
+/* A newer schema is refused as SHOAL_LIBRARY_ERROR_CORRUPT, the
+ * connection's corrupt code: this code cannot read the file. */
+static const ShoalSqliteSchema schema = {
+  .steps = migrations,
+  .version = SHOAL_LIBRARY_DB_SCHEMA_VERSION,
+  .read_what = "cannot read the library schema version",
+  .begin_what = "cannot start a library transaction",
+  .commit_what = "cannot commit a library transaction",
+  .rollback_what = "cannot roll back a library transaction",
+};
+
 struct _ShoalLibraryDb
 {
-  sqlite3            *sqlite;
+  ShoalSqlite         sqlite;
   ShoalLibraryDbMode  mode;
   sqlite3_stmt       *statements[N_STATEMENTS];  /* prepared on first use */
 };
 
-/* A cached statement in use: g_autoptr resets it when it goes out of
- * scope. A statement left stepping would keep its read snapshot open,
- * hiding other connections' commits and holding back WAL checkpoints. */
-typedef sqlite3_stmt CachedStatement;
-
-static void
-cached_statement_release (CachedStatement *stmt)
-{
-  sqlite3_reset (stmt);
-  sqlite3_clear_bindings (stmt);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (CachedStatement, cached_statement_release)
-
-/* Errors -------------------------------------------------------------- */
-
-static void
-set_sqlite_error (ShoalLibraryDb *db,
-                  int             rc,
-                  const char     *what,
-                  GError        **error)
-{
-  int primary = rc & 0xff;
-  int code = SHOAL_LIBRARY_ERROR_DATABASE;
-
-  if (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB)
-    code = SHOAL_LIBRARY_ERROR_CORRUPT;
-  g_set_error (error, SHOAL_LIBRARY_ERROR, code, "%s: %s", what,
-               db->sqlite != NULL ? sqlite3_errmsg (db->sqlite) : sqlite3_errstr (rc));
-}
-
-/* Statements ---------------------------------------------------------- */
-
-static CachedStatement *
+static ShoalSqliteCachedStatement *
 get_statement (ShoalLibraryDb *db,
                Statement       which,
                GError        **error)
 {
-  int rc;
-
-  if (db->statements[which] != NULL)
-    return db->statements[which];
-  rc = sqlite3_prepare_v3 (db->sqlite, statement_sql[which], -1,
-                           SQLITE_PREPARE_PERSISTENT, &db->statements[which], NULL);
-  if (rc != SQLITE_OK)
-    {
-      set_sqlite_error (db, rc, "cannot prepare a library statement", error);
-      return NULL;
-    }
-  return db->statements[which];
-}
-
-/* One step: TRUE with *has_row telling whether a row came, or FALSE with
- * @error saying @what failed. */
-static gboolean
-step_statement (ShoalLibraryDb *db,
-                sqlite3_stmt   *stmt,
-                gboolean       *has_row,
-                const char     *what,
-                GError        **error)
-{
-  int rc = sqlite3_step (stmt);
-
-  if (rc == SQLITE_ROW || rc == SQLITE_DONE)
-    {
-      *has_row = rc == SQLITE_ROW;
-      return TRUE;
-    }
-  set_sqlite_error (db, rc, what, error);
-  return FALSE;
-}
-
-/* For statements that return no row. */
-static gboolean
-run_statement (ShoalLibraryDb *db,
-               sqlite3_stmt   *stmt,
-               const char     *what,
-               GError        **error)
-{
-  gboolean has_row;
-
-  return step_statement (db, stmt, &has_row, what, error);
-}
-
-static gboolean
-run_cached (ShoalLibraryDb *db,
-            Statement       which,
-            const char     *what,
-            GError        **error)
-{
-  g_autoptr(CachedStatement) stmt = get_statement (db, which, error);
-
-  return stmt != NULL && run_statement (db, stmt, what, error);
-}
-
-static gboolean
-exec_sql (ShoalLibraryDb *db,
-          const char     *sql,
-          const char     *what,
-          GError        **error)
-{
-  int rc = sqlite3_exec (db->sqlite, sql, NULL, NULL, NULL);
-
-  if (rc != SQLITE_OK)
-    {
-      set_sqlite_error (db, rc, what, error);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-/* A statement prepared for one use (pragmas, maintenance): finalized by
- * g_autoptr. */
-typedef sqlite3_stmt OneShotStatement;
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (OneShotStatement, sqlite3_finalize)
-
-static OneShotStatement *
-prepare_one_shot (ShoalLibraryDb *db,
-                  const char     *sql,
-                  const char     *what,
-                  GError        **error)
-{
-  sqlite3_stmt *stmt = NULL;
-  int rc = sqlite3_prepare_v2 (db->sqlite, sql, -1, &stmt, NULL);
-
-  if (rc != SQLITE_OK)
-    {
-      set_sqlite_error (db, rc, what, error);
-      return NULL;
-    }
-  return stmt;
+  return shoal_sqlite_prepare_cached (&db->sqlite, &db->statements[which], statement_sql[which],
+                                      "cannot prepare a library statement", error);
 }
 
 static void
@@ -392,7 +272,7 @@ collect_files (ShoalLibraryDb *db,
   g_autoptr(GPtrArray) files = new_file_array ();
   gboolean has_row;
 
-  while (step_statement (db, stmt, &has_row, what, error))
+  while (shoal_sqlite_step (&db->sqlite, stmt, &has_row, what, error))
     {
       if (!has_row)
         return g_steal_pointer (&files);
@@ -404,89 +284,12 @@ collect_files (ShoalLibraryDb *db,
 /* Opening and migrations ---------------------------------------------- */
 
 static gboolean
-read_user_version (ShoalLibraryDb *db,
-                   int            *version,
-                   GError        **error)
-{
-  const char *what = "cannot read the library schema version";
-  g_autoptr(OneShotStatement) stmt = prepare_one_shot (db, "PRAGMA user_version", what, error);
-  gboolean has_row = FALSE;
-
-  if (stmt == NULL || !step_statement (db, stmt, &has_row, what, error))
-    return FALSE;
-  *version = has_row ? sqlite3_column_int (stmt, 0) : 0;
-  return TRUE;
-}
-
-static gboolean
-refuse_newer_schema (int      version,
-                     GError **error)
-{
-  if (version <= SHOAL_LIBRARY_DB_SCHEMA_VERSION)
-    return TRUE;
-  g_set_error (error, SHOAL_LIBRARY_ERROR, SHOAL_LIBRARY_ERROR_CORRUPT,
-               "library database has schema version %d, newer than the %d this "
-               "version of Shoal understands", version, SHOAL_LIBRARY_DB_SCHEMA_VERSION);
-  return FALSE;
-}
-
-static gboolean
-apply_migration (ShoalLibraryDb *db,
-                 int             from_version,
-                 GError        **error)
-{
-  g_autofree char *what = g_strdup_printf ("cannot migrate the library database to "
-                                           "schema version %d", from_version + 1);
-  g_autofree char *bump = g_strdup_printf ("PRAGMA user_version = %d", from_version + 1);
-
-  g_debug ("migrating the library database to schema version %d", from_version + 1);
-  return exec_sql (db, migrations[from_version], what, error) &&
-         exec_sql (db, bump, what, error);
-}
-
-/* Applies the next step, if any, inside an open write transaction. The
- * version is read under the write lock, so two connections opening a new
- * database at once do not both apply the same step. */
-static gboolean
-migrate_one_step (ShoalLibraryDb *db,
-                  gboolean       *up_to_date,
-                  GError        **error)
-{
-  int version;
-
-  if (!read_user_version (db, &version, error) || !refuse_newer_schema (version, error))
-    return FALSE;
-  *up_to_date = version == SHOAL_LIBRARY_DB_SCHEMA_VERSION;
-  return *up_to_date || apply_migration (db, version, error);
-}
-
-static gboolean
-migrate (ShoalLibraryDb *db,
-         GError        **error)
-{
-  gboolean up_to_date = FALSE;
-
-  while (!up_to_date)
-    {
-      if (!shoal_library_db_begin (db, error))
-        return FALSE;
-      if (!migrate_one_step (db, &up_to_date, error) ||
-          !shoal_library_db_commit (db, error))
-        {
-          shoal_library_db_rollback (db);
-          return FALSE;
-        }
-    }
-  return TRUE;
-}
-
-static gboolean
 check_schema_read_only (ShoalLibraryDb *db,
                         GError        **error)
 {
   int version;
 
-  if (!read_user_version (db, &version, error) || !refuse_newer_schema (version, error))
+  if (!shoal_sqlite_read_version (&db->sqlite, &schema, &version, error))
     return FALSE;
   if (version < SHOAL_LIBRARY_DB_SCHEMA_VERSION)
     {
@@ -500,37 +303,16 @@ check_schema_read_only (ShoalLibraryDb *db,
 }
 
 static gboolean
-enable_wal (ShoalLibraryDb *db,
-            GError        **error)
-{
-  const char *what = "cannot switch the library database to WAL mode";
-  g_autoptr(OneShotStatement) stmt = prepare_one_shot (db, "PRAGMA journal_mode = WAL",
-                                                       what, error);
-  gboolean has_row = FALSE;
-  const char *journal_mode;
-
-  if (stmt == NULL || !step_statement (db, stmt, &has_row, what, error))
-    return FALSE;
-  journal_mode = has_row ? (const char *) sqlite3_column_text (stmt, 0) : NULL;
-  /* Without WAL (a file system without shared memory) readers and the
-   * writer take turns: slower, still correct. */
-  if (g_strcmp0 (journal_mode, "wal") != 0)
-    g_message ("library database stays in %s journal mode, not WAL",
-               journal_mode != NULL ? journal_mode : "an unknown");
-  return TRUE;
-}
-
-static gboolean
 configure_read_write (ShoalLibraryDb *db,
                       GError        **error)
 {
   /* synchronous=NORMAL skips the fsync on each commit. WAL makes that
    * crash-safe for the database: a power loss can only drop the last
    * commits, never corrupt it, and a lost batch is simply rescanned. */
-  return enable_wal (db, error) &&
-         exec_sql (db, "PRAGMA synchronous = NORMAL",
-                   "cannot configure the library database", error) &&
-         migrate (db, error);
+  return shoal_sqlite_enable_wal (&db->sqlite, error) &&
+         shoal_sqlite_exec (&db->sqlite, "PRAGMA synchronous = NORMAL",
+                            "cannot configure the library database", error) &&
+         shoal_sqlite_migrate (&db->sqlite, &schema, error);
 }
 
 static gboolean
@@ -541,19 +323,12 @@ open_connection (ShoalLibraryDb *db,
   int flags = db->mode == SHOAL_LIBRARY_DB_READ_ONLY
               ? SQLITE_OPEN_READONLY
               : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
-  int rc = sqlite3_open_v2 (path, &db->sqlite, flags, NULL);
+  g_autofree char *what = g_strdup_printf ("cannot open library database '%s'", path);
 
-  if (rc != SQLITE_OK)
-    {
-      g_autofree char *what = g_strdup_printf ("cannot open library database '%s'", path);
-
-      set_sqlite_error (db, rc, what, error);
-      return FALSE;
-    }
-  sqlite3_extended_result_codes (db->sqlite, 1);
-  sqlite3_busy_timeout (db->sqlite, SHOAL_LIBRARY_DB_BUSY_TIMEOUT_MS);
-  return exec_sql (db, "PRAGMA foreign_keys = ON; PRAGMA recursive_triggers = ON",
-                   "cannot configure the library database", error);
+  return shoal_sqlite_open (&db->sqlite, path, flags, SHOAL_LIBRARY_DB_BUSY_TIMEOUT_MS,
+                            what, error) &&
+         shoal_sqlite_exec (&db->sqlite, "PRAGMA foreign_keys = ON; PRAGMA recursive_triggers = ON",
+                            "cannot configure the library database", error);
 }
 
 static gboolean
@@ -596,6 +371,8 @@ shoal_library_db_open (const char         *path,
   if (!prepare_location (path, mode, error))
     return NULL;
   db = g_new0 (ShoalLibraryDb, 1);
+  shoal_sqlite_init (&db->sqlite, "library database", G_LOG_DOMAIN, SHOAL_LIBRARY_ERROR,
+                     SHOAL_LIBRARY_ERROR_DATABASE, SHOAL_LIBRARY_ERROR_CORRUPT);
   db->mode = mode;
   if (!open_connection (db, path, error))
     return NULL;
@@ -609,15 +386,9 @@ shoal_library_db_open (const char         *path,
 void
 shoal_library_db_close (ShoalLibraryDb *db)
 {
-  int rc;
-
   if (db == NULL)
     return;
-  for (guint i = 0; i < N_STATEMENTS; i++)
-    sqlite3_finalize (db->statements[i]);
-  rc = sqlite3_close (db->sqlite);
-  if (rc != SQLITE_OK)
-    g_warning ("library database did not close cleanly: %s", sqlite3_errstr (rc));
+  shoal_sqlite_close (&db->sqlite, db->statements, N_STATEMENTS);
   g_free (db);
 }
 
@@ -629,7 +400,7 @@ shoal_library_db_begin (ShoalLibraryDb *db,
 {
   g_return_val_if_fail (db != NULL, FALSE);
 
-  return run_cached (db, STMT_BEGIN, "cannot start a library transaction", error);
+  return shoal_sqlite_begin (&db->sqlite, schema.begin_what, error);
 }
 
 gboolean
@@ -638,22 +409,15 @@ shoal_library_db_commit (ShoalLibraryDb *db,
 {
   g_return_val_if_fail (db != NULL, FALSE);
 
-  return run_cached (db, STMT_COMMIT, "cannot commit a library transaction", error);
+  return shoal_sqlite_commit (&db->sqlite, schema.commit_what, error);
 }
 
 void
 shoal_library_db_rollback (ShoalLibraryDb *db)
 {
-  g_autoptr(GError) error = NULL;
-
   g_return_if_fail (db != NULL);
 
-  /* SQLite may already have rolled back by itself (after SQLITE_FULL,
-   * SQLITE_IOERR…), and ROLLBACK outside a transaction is an error. */
-  if (sqlite3_get_autocommit (db->sqlite))
-    return;
-  if (!run_cached (db, STMT_ROLLBACK, "cannot roll back a library transaction", &error))
-    g_message ("%s", error->message);
+  shoal_sqlite_rollback (&db->sqlite, schema.rollback_what);
 }
 
 /* Roots --------------------------------------------------------------- */
@@ -698,13 +462,13 @@ find_root (ShoalLibraryDb *db,
            gint64         *root_id,
            GError        **error)
 {
-  g_autoptr(CachedStatement) stmt = get_statement (db, STMT_FIND_ROOT, error);
+  g_autoptr(ShoalSqliteCachedStatement) stmt = get_statement (db, STMT_FIND_ROOT, error);
   gboolean has_row = FALSE;
 
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_text (stmt, 1, path, -1, SQLITE_STATIC);
-  if (!step_statement (db, stmt, &has_row, "cannot look up a shared folder", error))
+  if (!shoal_sqlite_step (&db->sqlite, stmt, &has_row, "cannot look up a shared folder", error))
     return FALSE;
   if (!has_row)
     {
@@ -721,13 +485,13 @@ insert_root (ShoalLibraryDb *db,
              const char     *path,
              GError        **error)
 {
-  g_autoptr(CachedStatement) stmt = get_statement (db, STMT_INSERT_ROOT, error);
+  g_autoptr(ShoalSqliteCachedStatement) stmt = get_statement (db, STMT_INSERT_ROOT, error);
 
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_text (stmt, 1, path, -1, SQLITE_STATIC);
   sqlite3_bind_int64 (stmt, 2, g_get_real_time ());
-  return run_statement (db, stmt, "cannot add a shared folder", error);
+  return shoal_sqlite_run (&db->sqlite, stmt, "cannot add a shared folder", error);
 }
 
 gboolean
@@ -753,7 +517,8 @@ shoal_library_db_remove_root (ShoalLibraryDb *db,
                               gint64          root_id,
                               GError        **error)
 {
-  g_autoptr(CachedStatement) stmt = NULL;
+  g_autoptr(ShoalSqliteCachedStatement) stmt = NULL;
+  gboolean changed;
 
   g_return_val_if_fail (db != NULL, FALSE);
 
@@ -761,9 +526,10 @@ shoal_library_db_remove_root (ShoalLibraryDb *db,
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, root_id);
-  if (!run_statement (db, stmt, "cannot remove a shared folder", error))
+  if (!shoal_sqlite_run_update (&db->sqlite, stmt, &changed, "cannot remove a shared folder",
+                                error))
     return FALSE;
-  if (sqlite3_changes (db->sqlite) == 0)
+  if (!changed)
     {
       g_set_error (error, SHOAL_LIBRARY_ERROR, SHOAL_LIBRARY_ERROR_NOT_FOUND,
                    "no shared folder has id %" G_GINT64_FORMAT, root_id);
@@ -787,7 +553,7 @@ GPtrArray *
 shoal_library_db_list_roots (ShoalLibraryDb *db,
                              GError        **error)
 {
-  g_autoptr(CachedStatement) stmt = NULL;
+  g_autoptr(ShoalSqliteCachedStatement) stmt = NULL;
   g_autoptr(GPtrArray) roots = NULL;
   gboolean has_row;
 
@@ -797,7 +563,7 @@ shoal_library_db_list_roots (ShoalLibraryDb *db,
   if (stmt == NULL)
     return NULL;
   roots = g_ptr_array_new_with_free_func ((GDestroyNotify) shoal_library_db_root_free);
-  while (step_statement (db, stmt, &has_row, "cannot list the shared folders", error))
+  while (shoal_sqlite_step (&db->sqlite, stmt, &has_row, "cannot list the shared folders", error))
     {
       if (!has_row)
         return g_steal_pointer (&roots);
@@ -811,7 +577,7 @@ shoal_library_db_get_root_path (ShoalLibraryDb *db,
                                 gint64          root_id,
                                 GError        **error)
 {
-  g_autoptr(CachedStatement) stmt = NULL;
+  g_autoptr(ShoalSqliteCachedStatement) stmt = NULL;
   gboolean has_row = FALSE;
 
   g_return_val_if_fail (db != NULL, NULL);
@@ -820,7 +586,7 @@ shoal_library_db_get_root_path (ShoalLibraryDb *db,
   if (stmt == NULL)
     return NULL;
   sqlite3_bind_int64 (stmt, 1, root_id);
-  if (!step_statement (db, stmt, &has_row, "cannot look up a shared folder", error))
+  if (!shoal_sqlite_step (&db->sqlite, stmt, &has_row, "cannot look up a shared folder", error))
     return NULL;
   if (!has_row)
     {
@@ -838,7 +604,7 @@ shoal_library_db_load_root_files (ShoalLibraryDb *db,
                                   gint64          root_id,
                                   GError        **error)
 {
-  g_autoptr(CachedStatement) stmt = NULL;
+  g_autoptr(ShoalSqliteCachedStatement) stmt = NULL;
   g_autoptr(GHashTable) files = NULL;
   gboolean has_row;
 
@@ -850,7 +616,8 @@ shoal_library_db_load_root_files (ShoalLibraryDb *db,
   sqlite3_bind_int64 (stmt, 1, root_id);
   files = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
                                  (GDestroyNotify) shoal_library_file_free);
-  while (step_statement (db, stmt, &has_row, "cannot load a shared folder's files", error))
+  while (shoal_sqlite_step (&db->sqlite, stmt, &has_row, "cannot load a shared folder's files",
+                            error))
     {
       ShoalLibraryFile *file;
 
@@ -930,14 +697,14 @@ find_file (ShoalLibraryDb *db,
            guint32        *index,
            GError        **error)
 {
-  g_autoptr(CachedStatement) stmt = get_statement (db, STMT_FIND_FILE, error);
+  g_autoptr(ShoalSqliteCachedStatement) stmt = get_statement (db, STMT_FIND_FILE, error);
   gboolean has_row = FALSE;
 
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, root_id);
   sqlite3_bind_text (stmt, 2, relpath, -1, SQLITE_STATIC);
-  if (!step_statement (db, stmt, &has_row, "cannot look up a shared file", error))
+  if (!shoal_sqlite_step (&db->sqlite, stmt, &has_row, "cannot look up a shared file", error))
     return FALSE;
   if (!has_row)
     {
@@ -959,7 +726,7 @@ set_upsert_error (ShoalLibraryDb *db,
     g_set_error (error, SHOAL_LIBRARY_ERROR, SHOAL_LIBRARY_ERROR_NOT_FOUND,
                  "no shared folder has id %" G_GINT64_FORMAT, root_id);
   else
-    set_sqlite_error (db, rc, "cannot record a shared file", error);
+    shoal_sqlite_set_error (&db->sqlite, rc, "cannot record a shared file", error);
 }
 
 gboolean
@@ -970,7 +737,7 @@ shoal_library_db_upsert_file (ShoalLibraryDb      *db,
                               guint32             *index,
                               GError             **error)
 {
-  g_autoptr(CachedStatement) stmt = NULL;
+  g_autoptr(ShoalSqliteCachedStatement) stmt = NULL;
   int rc;
 
   g_return_val_if_fail (db != NULL, FALSE);
@@ -1006,7 +773,8 @@ shoal_library_db_delete_file (ShoalLibraryDb *db,
                               guint32         index,
                               GError        **error)
 {
-  g_autoptr(CachedStatement) stmt = NULL;
+  g_autoptr(ShoalSqliteCachedStatement) stmt = NULL;
+  gboolean changed;
 
   g_return_val_if_fail (db != NULL, FALSE);
 
@@ -1014,9 +782,9 @@ shoal_library_db_delete_file (ShoalLibraryDb *db,
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, index);
-  if (!run_statement (db, stmt, "cannot remove a shared file", error))
+  if (!shoal_sqlite_run_update (&db->sqlite, stmt, &changed, "cannot remove a shared file", error))
     return FALSE;
-  if (sqlite3_changes (db->sqlite) == 0)
+  if (!changed)
     {
       g_set_error (error, SHOAL_LIBRARY_ERROR, SHOAL_LIBRARY_ERROR_NOT_FOUND,
                    "no shared file has index %u", index);
@@ -1033,7 +801,7 @@ shoal_library_db_set_sha1 (ShoalLibraryDb      *db,
                            gboolean            *stored,
                            GError             **error)
 {
-  g_autoptr(CachedStatement) stmt = NULL;
+  g_autoptr(ShoalSqliteCachedStatement) stmt = NULL;
 
   g_return_val_if_fail (db != NULL, FALSE);
   g_return_val_if_fail (hashed_stat != NULL, FALSE);
@@ -1046,10 +814,8 @@ shoal_library_db_set_sha1 (ShoalLibraryDb      *db,
   sqlite3_bind_int64 (stmt, 1, index);
   bind_stat (stmt, 2, hashed_stat);
   sqlite3_bind_blob (stmt, 5, sha1, SHOAL_SHARE_SHA1_SIZE, SQLITE_STATIC);
-  if (!run_statement (db, stmt, "cannot store a shared file's hash", error))
-    return FALSE;
-  *stored = sqlite3_changes (db->sqlite) > 0;
-  return TRUE;
+  return shoal_sqlite_run_update (&db->sqlite, stmt, stored, "cannot store a shared file's hash",
+                                  error);
 }
 
 gboolean
@@ -1058,7 +824,8 @@ shoal_library_db_rename_file (ShoalLibraryDb *db,
                               const char     *new_relpath,
                               GError        **error)
 {
-  g_autoptr(CachedStatement) stmt = NULL;
+  g_autoptr(ShoalSqliteCachedStatement) stmt = NULL;
+  gboolean changed;
 
   g_return_val_if_fail (db != NULL, FALSE);
   g_return_val_if_fail (new_relpath != NULL, FALSE);
@@ -1070,9 +837,9 @@ shoal_library_db_rename_file (ShoalLibraryDb *db,
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, index);
   bind_relpath (stmt, 2, new_relpath);
-  if (!run_statement (db, stmt, "cannot rename a shared file", error))
+  if (!shoal_sqlite_run_update (&db->sqlite, stmt, &changed, "cannot rename a shared file", error))
     return FALSE;
-  if (sqlite3_changes (db->sqlite) == 0)
+  if (!changed)
     {
       g_set_error (error, SHOAL_LIBRARY_ERROR, SHOAL_LIBRARY_ERROR_NOT_FOUND,
                    "no shared file has index %u", index);
@@ -1089,7 +856,7 @@ shoal_library_db_pending_hashes_after (ShoalLibraryDb *db,
                                        guint           limit,
                                        GError        **error)
 {
-  g_autoptr(CachedStatement) stmt = NULL;
+  g_autoptr(ShoalSqliteCachedStatement) stmt = NULL;
 
   g_return_val_if_fail (db != NULL, NULL);
 
@@ -1114,7 +881,7 @@ shoal_library_db_lookup_index (ShoalLibraryDb *db,
                                guint32         index,
                                GError        **error)
 {
-  g_autoptr(CachedStatement) stmt = NULL;
+  g_autoptr(ShoalSqliteCachedStatement) stmt = NULL;
   gboolean has_row = FALSE;
 
   g_return_val_if_fail (db != NULL, NULL);
@@ -1123,7 +890,7 @@ shoal_library_db_lookup_index (ShoalLibraryDb *db,
   if (stmt == NULL)
     return NULL;
   sqlite3_bind_int64 (stmt, 1, index);
-  if (!step_statement (db, stmt, &has_row, "cannot look up a shared file", error))
+  if (!shoal_sqlite_step (&db->sqlite, stmt, &has_row, "cannot look up a shared file", error))
     return NULL;
   if (!has_row)
     {
@@ -1140,7 +907,7 @@ shoal_library_db_search_sha1 (ShoalLibraryDb *db,
                               guint           max_results,
                               GError        **error)
 {
-  g_autoptr(CachedStatement) stmt = NULL;
+  g_autoptr(ShoalSqliteCachedStatement) stmt = NULL;
 
   g_return_val_if_fail (db != NULL, NULL);
   g_return_val_if_fail (sha1 != NULL, NULL);
@@ -1176,7 +943,7 @@ shoal_library_db_get_totals (ShoalLibraryDb     *db,
                              ShoalLibraryTotals *totals,
                              GError            **error)
 {
-  g_autoptr(CachedStatement) stmt = NULL;
+  g_autoptr(ShoalSqliteCachedStatement) stmt = NULL;
   gboolean has_row = FALSE;
 
   g_return_val_if_fail (db != NULL, FALSE);
@@ -1184,7 +951,7 @@ shoal_library_db_get_totals (ShoalLibraryDb     *db,
 
   stmt = get_statement (db, STMT_TOTALS, error);
   if (stmt == NULL ||
-      !step_statement (db, stmt, &has_row, "cannot count the shared files", error))
+      !shoal_sqlite_step (&db->sqlite, stmt, &has_row, "cannot count the shared files", error))
     return FALSE;
   /* An aggregate without GROUP BY always returns its one row. */
   g_assert (has_row);
@@ -1201,7 +968,7 @@ shoal_library_db_foreach_file (ShoalLibraryDb         *db,
                                gpointer                user_data,
                                GError                **error)
 {
-  g_autoptr(CachedStatement) stmt = NULL;
+  g_autoptr(ShoalSqliteCachedStatement) stmt = NULL;
   gboolean has_row;
 
   g_return_val_if_fail (db != NULL, FALSE);
@@ -1210,7 +977,7 @@ shoal_library_db_foreach_file (ShoalLibraryDb         *db,
   stmt = get_statement (db, STMT_ALL_FILES, error);
   if (stmt == NULL)
     return FALSE;
-  while (step_statement (db, stmt, &has_row, "cannot read the shared files", error))
+  while (shoal_sqlite_step (&db->sqlite, stmt, &has_row, "cannot read the shared files", error))
     {
       ShoalLibraryFile file;
 
@@ -1302,7 +1069,7 @@ run_search (ShoalLibraryDb *db,
             guint           limit,
             GError        **error)
 {
-  g_autoptr(CachedStatement) stmt = get_statement (db, statement, error);
+  g_autoptr(ShoalSqliteCachedStatement) stmt = get_statement (db, statement, error);
 
   if (stmt == NULL)
     return NULL;
@@ -1371,9 +1138,10 @@ check_database_pages (ShoalLibraryDb *db,
                       GError        **error)
 {
   const char *what = "cannot check the library database";
-  g_autoptr(OneShotStatement) stmt =
-    prepare_one_shot (db, "PRAGMA integrity_check (" G_STRINGIFY (INTEGRITY_MAX_PROBLEMS) ")",
-                      what, error);
+  g_autoptr(ShoalSqliteOneShotStatement) stmt =
+    shoal_sqlite_prepare (&db->sqlite,
+                          "PRAGMA integrity_check (" G_STRINGIFY (INTEGRITY_MAX_PROBLEMS) ")",
+                          what, error);
   g_autoptr(GString) problems = g_string_new (NULL);
   gboolean has_row = FALSE;
 
@@ -1383,7 +1151,7 @@ check_database_pages (ShoalLibraryDb *db,
     {
       const char *line;
 
-      if (!step_statement (db, stmt, &has_row, what, error))
+      if (!shoal_sqlite_step (&db->sqlite, stmt, &has_row, what, error))
         return FALSE;
       if (!has_row)
         break;
@@ -1408,7 +1176,7 @@ check_search_index_coverage (ShoalLibraryDb *db,
                              GError        **error)
 {
   const char *what = "cannot check the library's search index";
-  g_autoptr(OneShotStatement) stmt = prepare_one_shot (db,
+  g_autoptr(ShoalSqliteOneShotStatement) stmt = shoal_sqlite_prepare (&db->sqlite,
     "SELECT"
     " (SELECT count(*) FROM files f"
     "   WHERE NOT EXISTS (SELECT 1 FROM files_fts_docsize d WHERE d.id = f.id)),"
@@ -1418,7 +1186,7 @@ check_search_index_coverage (ShoalLibraryDb *db,
   gboolean has_row = FALSE;
   gint64 missing, stale;
 
-  if (stmt == NULL || !step_statement (db, stmt, &has_row, what, error))
+  if (stmt == NULL || !shoal_sqlite_step (&db->sqlite, stmt, &has_row, what, error))
     return FALSE;
   g_assert (has_row);
   missing = sqlite3_column_int64 (stmt, 0);
@@ -1439,8 +1207,9 @@ check_search_index_structure (ShoalLibraryDb *db,
    * not run. */
   if (db->mode == SHOAL_LIBRARY_DB_READ_ONLY)
     return TRUE;
-  return exec_sql (db, "INSERT INTO files_fts (files_fts) VALUES ('integrity-check')",
-                   "library search index is damaged", error);
+  return shoal_sqlite_exec (&db->sqlite,
+                            "INSERT INTO files_fts (files_fts) VALUES ('integrity-check')",
+                            "library search index is damaged", error);
 }
 
 gboolean
@@ -1460,6 +1229,6 @@ shoal_library_db_rebuild_search_index (ShoalLibraryDb *db,
 {
   g_return_val_if_fail (db != NULL, FALSE);
 
-  return exec_sql (db, "INSERT INTO files_fts (files_fts) VALUES ('rebuild')",
-                   "cannot rebuild the library's search index", error);
+  return shoal_sqlite_exec (&db->sqlite, "INSERT INTO files_fts (files_fts) VALUES ('rebuild')",
+                            "cannot rebuild the library's search index", error);
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "shoal-download-plan.h"
+#include "shoal-sqlite.h"
 
 /* How many problems PRAGMA integrity_check reports at most. */
 #define INTEGRITY_MAX_PROBLEMS 10
@@ -51,6 +52,29 @@ static const char *const migrations[] = {
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == SHOAL_DOWNLOAD_STORE_SCHEMA_VERSION);
 
+/* Refuses what no step leads from, a newer Shoal's file included. */
+static gboolean
+check_schema_version (int      version,
+                      GError **error)
+{
+  if (version <= SHOAL_DOWNLOAD_STORE_SCHEMA_VERSION && version >= 0)
+    return TRUE;
+  g_set_error (error, SHOAL_DOWNLOAD_STORE_ERROR, SHOAL_DOWNLOAD_STORE_ERROR_CORRUPT,
+               "download store has schema version %d; this version of Shoal "
+               "understands up to %d", version, SHOAL_DOWNLOAD_STORE_SCHEMA_VERSION);
+  return FALSE;
+}
+
+static const ShoalSqliteSchema schema = {
+  .steps = migrations,
+  .version = SHOAL_DOWNLOAD_STORE_SCHEMA_VERSION,
+  .read_what = "cannot read the download store's schema",
+  .begin_what = "cannot start a download store transaction",
+  .commit_what = "cannot commit a download store transaction",
+  .rollback_what = "cannot roll back a download store transaction",
+  .check_version = check_schema_version,
+};
+
 static const char *const state_names[] = {
   [SHOAL_DOWNLOAD_STATE_QUEUED] = "queued",
   [SHOAL_DOWNLOAD_STATE_RUNNING] = "running",
@@ -62,9 +86,6 @@ static const char *const state_names[] = {
 
 typedef enum
 {
-  STMT_BEGIN,
-  STMT_COMMIT,
-  STMT_ROLLBACK,
   STMT_INSERT_DOWNLOAD,
   STMT_LIST_DOWNLOADS,
   STMT_GET_DOWNLOAD,
@@ -82,11 +103,6 @@ typedef enum
 } Statement;
 
 static const char *const statement_sql[N_STATEMENTS] = {
-  /* IMMEDIATE takes the write lock before the first read, so what a
-   * transaction read cannot change before it writes. */
-  [STMT_BEGIN] = "BEGIN IMMEDIATE",
-  [STMT_COMMIT] = "COMMIT",
-  [STMT_ROLLBACK] = "ROLLBACK",
   [STMT_INSERT_DOWNLOAD] =
     "INSERT INTO downloads (sha1, size, name, state, created, updated)"
     "  VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
@@ -117,27 +133,9 @@ static const char *const statement_sql[N_STATEMENTS] = {
 
 struct _ShoalDownloadStore
 {
-  sqlite3      *sqlite;
+  ShoalSqlite   sqlite;
   sqlite3_stmt *statements[N_STATEMENTS];  /* prepared on first use */
 };
-
-/* A cached statement in use, reset when it goes out of scope: one left
- * stepping would hold its read snapshot and block WAL checkpoints. */
-typedef sqlite3_stmt CachedStatement;
-
-static void
-cached_statement_release (CachedStatement *stmt)
-{
-  sqlite3_reset (stmt);
-  sqlite3_clear_bindings (stmt);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (CachedStatement, cached_statement_release)
-
-/* Prepared for one use (pragmas), finalized when it goes out of scope. */
-typedef sqlite3_stmt OneShotStatement;
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (OneShotStatement, sqlite3_finalize)
 
 const char *
 shoal_download_state_to_string (ShoalDownloadState state)
@@ -179,21 +177,6 @@ shoal_stored_source_free (ShoalStoredSource *source)
 
 /* Errors and statements -------------------------------------------------- */
 
-static void
-set_sqlite_error (ShoalDownloadStore *store,
-                  int                 rc,
-                  const char         *what,
-                  GError            **error)
-{
-  int primary = rc & 0xff;
-  int code = primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB
-             ? SHOAL_DOWNLOAD_STORE_ERROR_CORRUPT
-             : SHOAL_DOWNLOAD_STORE_ERROR_DATABASE;
-
-  g_set_error (error, SHOAL_DOWNLOAD_STORE_ERROR, code, "%s: %s", what,
-               store->sqlite != NULL ? sqlite3_errmsg (store->sqlite) : sqlite3_errstr (rc));
-}
-
 static gboolean
 set_not_found (GError    **error,
                const char *what,
@@ -204,118 +187,28 @@ set_not_found (GError    **error,
   return FALSE;
 }
 
-static CachedStatement *
+static ShoalSqliteCachedStatement *
 get_statement (ShoalDownloadStore *store,
                Statement           which,
                GError            **error)
 {
-  int rc;
-
-  if (store->statements[which] != NULL)
-    return store->statements[which];
-  rc = sqlite3_prepare_v3 (store->sqlite, statement_sql[which], -1,
-                           SQLITE_PREPARE_PERSISTENT, &store->statements[which], NULL);
-  if (rc != SQLITE_OK)
-    {
-      set_sqlite_error (store, rc, "cannot prepare a download store statement", error);
-      return NULL;
-    }
-  return store->statements[which];
-}
-
-/* One step: TRUE with *has_row set, or FALSE with @error saying that
- * @what failed. */
-static gboolean
-step_statement (ShoalDownloadStore *store,
-                sqlite3_stmt       *stmt,
-                gboolean           *has_row,
-                const char         *what,
-                GError            **error)
-{
-  int rc = sqlite3_step (stmt);
-
-  if (rc == SQLITE_ROW || rc == SQLITE_DONE)
-    {
-      *has_row = rc == SQLITE_ROW;
-      return TRUE;
-    }
-  set_sqlite_error (store, rc, what, error);
-  return FALSE;
-}
-
-/* Runs a statement that changes rows; *changed tells whether it did. */
-static gboolean
-run_update (ShoalDownloadStore *store,
-            sqlite3_stmt       *stmt,
-            gboolean           *changed,
-            const char         *what,
-            GError            **error)
-{
-  gboolean has_row;
-
-  if (!step_statement (store, stmt, &has_row, what, error))
-    return FALSE;
-  *changed = sqlite3_changes (store->sqlite) > 0;
-  return TRUE;
-}
-
-static gboolean
-run_cached (ShoalDownloadStore *store,
-            Statement           which,
-            const char         *what,
-            GError            **error)
-{
-  g_autoptr(CachedStatement) stmt = get_statement (store, which, error);
-  gboolean has_row;
-
-  return stmt != NULL && step_statement (store, stmt, &has_row, what, error);
-}
-
-static gboolean
-exec_sql (ShoalDownloadStore *store,
-          const char         *sql,
-          const char         *what,
-          GError            **error)
-{
-  int rc = sqlite3_exec (store->sqlite, sql, NULL, NULL, NULL);
-
-  if (rc != SQLITE_OK)
-    {
-      set_sqlite_error (store, rc, what, error);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-static OneShotStatement *
-prepare_one_shot (ShoalDownloadStore *store,
-                  const char         *sql,
-                  const char         *what,
-                  GError            **error)
-{
-  sqlite3_stmt *stmt = NULL;
-  int rc = sqlite3_prepare_v2 (store->sqlite, sql, -1, &stmt, NULL);
-
-  if (rc != SQLITE_OK)
-    {
-      set_sqlite_error (store, rc, what, error);
-      return NULL;
-    }
-  return stmt;
+  return shoal_sqlite_prepare_cached (&store->sqlite, &store->statements[which],
+                                      statement_sql[which],
+                                      "cannot prepare a download store statement", error);
 }
 
 static gboolean
 begin_transaction (ShoalDownloadStore *store,
                    GError            **error)
 {
-  return run_cached (store, STMT_BEGIN, "cannot start a download store transaction", error);
+  return shoal_sqlite_begin (&store->sqlite, schema.begin_what, error);
 }
 
 static gboolean
 commit_transaction (ShoalDownloadStore *store,
                     GError            **error)
 {
-  return run_cached (store, STMT_COMMIT, "cannot commit a download store transaction", error);
+  return shoal_sqlite_commit (&store->sqlite, schema.commit_what, error);
 }
 
 /* Safe on every error path: SQLite may have rolled back by itself
@@ -323,123 +216,27 @@ commit_transaction (ShoalDownloadStore *store,
 static void
 rollback_transaction (ShoalDownloadStore *store)
 {
-  g_autoptr(GError) error = NULL;
-
-  if (sqlite3_get_autocommit (store->sqlite))
-    return;
-  if (!run_cached (store, STMT_ROLLBACK, "cannot roll back a download store transaction", &error))
-    g_message ("%s", error->message);
+  shoal_sqlite_rollback (&store->sqlite, schema.rollback_what);
 }
 
 /* Opening and migrations ------------------------------------------------- */
-
-static gboolean
-read_pragma_int (ShoalDownloadStore *store,
-                 const char         *sql,
-                 int                *value,
-                 GError            **error)
-{
-  const char *what = "cannot read the download store's schema";
-  g_autoptr(OneShotStatement) stmt = prepare_one_shot (store, sql, what, error);
-  gboolean has_row = FALSE;
-
-  if (stmt == NULL || !step_statement (store, stmt, &has_row, what, error))
-    return FALSE;
-  *value = has_row ? sqlite3_column_int (stmt, 0) : 0;
-  return TRUE;
-}
-
-/* Inside the write transaction, so two processes opening a new database
- * at once do not both apply the same step. */
-static gboolean
-migrate_one_step (ShoalDownloadStore *store,
-                  gboolean           *up_to_date,
-                  GError            **error)
-{
-  g_autofree char *what = NULL;
-  g_autofree char *bump = NULL;
-  int version;
-
-  if (!read_pragma_int (store, "PRAGMA user_version", &version, error))
-    return FALSE;
-  if (version > SHOAL_DOWNLOAD_STORE_SCHEMA_VERSION || version < 0)
-    {
-      g_set_error (error, SHOAL_DOWNLOAD_STORE_ERROR, SHOAL_DOWNLOAD_STORE_ERROR_CORRUPT,
-                   "download store has schema version %d; this version of Shoal "
-                   "understands up to %d", version, SHOAL_DOWNLOAD_STORE_SCHEMA_VERSION);
-      return FALSE;
-    }
-  *up_to_date = version == SHOAL_DOWNLOAD_STORE_SCHEMA_VERSION;
-  if (*up_to_date)
-    return TRUE;
-  what = g_strdup_printf ("cannot migrate the download store to schema version %d", version + 1);
-  bump = g_strdup_printf ("PRAGMA user_version = %d", version + 1);
-  g_debug ("migrating the download store to schema version %d", version + 1);
-  return exec_sql (store, migrations[version], what, error) &&
-         exec_sql (store, bump, what, error);
-}
-
-static gboolean
-migrate (ShoalDownloadStore *store,
-         GError            **error)
-{
-  gboolean up_to_date = FALSE;
-
-  while (!up_to_date)
-    {
-      if (!begin_transaction (store, error))
-        return FALSE;
-      if (!migrate_one_step (store, &up_to_date, error) || !commit_transaction (store, error))
-        {
-          rollback_transaction (store);
-          return FALSE;
-        }
-    }
-  return TRUE;
-}
-
-static gboolean
-enable_wal (ShoalDownloadStore *store,
-            GError            **error)
-{
-  const char *what = "cannot switch the download store to WAL mode";
-  g_autoptr(OneShotStatement) stmt = prepare_one_shot (store, "PRAGMA journal_mode = WAL",
-                                                       what, error);
-  gboolean has_row = FALSE;
-  const char *mode;
-
-  if (stmt == NULL || !step_statement (store, stmt, &has_row, what, error))
-    return FALSE;
-  mode = has_row ? (const char *) sqlite3_column_text (stmt, 0) : NULL;
-  /* A file system without shared memory keeps a rollback journal: slower
-   * commits, just as safe. */
-  if (g_strcmp0 (mode, "wal") != 0)
-    g_message ("download store stays in %s journal mode, not WAL", mode != NULL ? mode : "an unknown");
-  return TRUE;
-}
 
 static gboolean
 open_connection (ShoalDownloadStore *store,
                  const char         *path,
                  GError            **error)
 {
-  int rc = sqlite3_open_v2 (path, &store->sqlite, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+  const char *configure_what = "cannot configure the download store";
+  g_autofree char *what = g_strdup_printf ("cannot open download store '%s'", path);
 
-  if (rc != SQLITE_OK)
-    {
-      g_autofree char *what = g_strdup_printf ("cannot open download store '%s'", path);
-
-      set_sqlite_error (store, rc, what, error);
-      return FALSE;
-    }
-  sqlite3_extended_result_codes (store->sqlite, 1);
-  sqlite3_busy_timeout (store->sqlite, SHOAL_DOWNLOAD_STORE_BUSY_TIMEOUT_MS);
   /* synchronous = NORMAL: in WAL mode a commit is not synced, and a power
    * loss can only drop the latest commits. A progress record then claims
    * less than the partial file holds, never more. */
-  return exec_sql (store, "PRAGMA foreign_keys = ON", "cannot configure the download store", error) &&
-         enable_wal (store, error) &&
-         exec_sql (store, "PRAGMA synchronous = NORMAL", "cannot configure the download store", error);
+  return shoal_sqlite_open (&store->sqlite, path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                            SHOAL_DOWNLOAD_STORE_BUSY_TIMEOUT_MS, what, error) &&
+         shoal_sqlite_exec (&store->sqlite, "PRAGMA foreign_keys = ON", configure_what, error) &&
+         shoal_sqlite_enable_wal (&store->sqlite, error) &&
+         shoal_sqlite_exec (&store->sqlite, "PRAGMA synchronous = NORMAL", configure_what, error);
 }
 
 static gboolean
@@ -470,7 +267,10 @@ shoal_download_store_open (const char  *data_dir,
     return NULL;
   path = g_build_filename (data_dir, SHOAL_DOWNLOAD_STORE_FILE_NAME, NULL);
   store = g_new0 (ShoalDownloadStore, 1);
-  if (!open_connection (store, path, error) || !migrate (store, error))
+  shoal_sqlite_init (&store->sqlite, "download store", G_LOG_DOMAIN, SHOAL_DOWNLOAD_STORE_ERROR,
+                     SHOAL_DOWNLOAD_STORE_ERROR_DATABASE, SHOAL_DOWNLOAD_STORE_ERROR_CORRUPT);
+  if (!open_connection (store, path, error) ||
+      !shoal_sqlite_migrate (&store->sqlite, &schema, error))
     return NULL;
   return g_steal_pointer (&store);
 }
@@ -478,15 +278,9 @@ shoal_download_store_open (const char  *data_dir,
 void
 shoal_download_store_close (ShoalDownloadStore *store)
 {
-  int rc;
-
   if (store == NULL)
     return;
-  for (guint i = 0; i < N_STATEMENTS; i++)
-    sqlite3_finalize (store->statements[i]);
-  rc = sqlite3_close (store->sqlite);
-  if (rc != SQLITE_OK)
-    g_warning ("download store did not close cleanly: %s", sqlite3_errstr (rc));
+  shoal_sqlite_close (&store->sqlite, store->statements, N_STATEMENTS);
   g_free (store);
 }
 
@@ -539,7 +333,7 @@ fetch_one_download (ShoalDownloadStore *store,
 {
   gboolean has_row;
 
-  if (!step_statement (store, stmt, &has_row, "cannot read a download", error))
+  if (!shoal_sqlite_step (&store->sqlite, stmt, &has_row, "cannot read a download", error))
     return NULL;
   if (!has_row)
     {
@@ -579,7 +373,7 @@ shoal_download_store_add_download (ShoalDownloadStore  *store,
                                    gint64              *download_id,
                                    GError             **error)
 {
-  g_autoptr(CachedStatement) stmt = NULL;
+  g_autoptr(ShoalSqliteCachedStatement) stmt = NULL;
   int rc;
 
   g_return_val_if_fail (store != NULL, FALSE);
@@ -607,11 +401,11 @@ shoal_download_store_add_download (ShoalDownloadStore  *store,
     }
   if (rc != SQLITE_DONE)
     {
-      set_sqlite_error (store, rc, "cannot add a download", error);
+      shoal_sqlite_set_error (&store->sqlite, rc, "cannot add a download", error);
       return FALSE;
     }
   if (download_id != NULL)
-    *download_id = sqlite3_last_insert_rowid (store->sqlite);
+    *download_id = sqlite3_last_insert_rowid (store->sqlite.handle);
   return TRUE;
 }
 
@@ -619,7 +413,7 @@ GPtrArray *
 shoal_download_store_list_downloads (ShoalDownloadStore  *store,
                                      GError             **error)
 {
-  g_autoptr(CachedStatement) stmt = NULL;
+  g_autoptr(ShoalSqliteCachedStatement) stmt = NULL;
   g_autoptr(GPtrArray) downloads = NULL;
   gboolean has_row;
 
@@ -629,7 +423,7 @@ shoal_download_store_list_downloads (ShoalDownloadStore  *store,
   if (stmt == NULL)
     return NULL;
   downloads = g_ptr_array_new_with_free_func ((GDestroyNotify) shoal_stored_download_free);
-  while (step_statement (store, stmt, &has_row, "cannot list the downloads", error))
+  while (shoal_sqlite_step (&store->sqlite, stmt, &has_row, "cannot list the downloads", error))
     {
       ShoalStoredDownload *download;
 
@@ -648,7 +442,7 @@ shoal_download_store_get_download (ShoalDownloadStore  *store,
                                    gint64               download_id,
                                    GError             **error)
 {
-  g_autoptr(CachedStatement) stmt = NULL;
+  g_autoptr(ShoalSqliteCachedStatement) stmt = NULL;
 
   g_return_val_if_fail (store != NULL, NULL);
 
@@ -664,7 +458,7 @@ shoal_download_store_find_sha1 (ShoalDownloadStore  *store,
                                 const guint8         sha1[SHOAL_SHA1_SIZE],
                                 GError             **error)
 {
-  g_autoptr(CachedStatement) stmt = NULL;
+  g_autoptr(ShoalSqliteCachedStatement) stmt = NULL;
   gboolean has_row;
 
   g_return_val_if_fail (store != NULL && sha1 != NULL, NULL);
@@ -673,7 +467,7 @@ shoal_download_store_find_sha1 (ShoalDownloadStore  *store,
   if (stmt == NULL)
     return NULL;
   sqlite3_bind_blob (stmt, 1, sha1, SHOAL_SHA1_SIZE, SQLITE_STATIC);
-  if (!step_statement (store, stmt, &has_row, "cannot look up a download", error))
+  if (!shoal_sqlite_step (&store->sqlite, stmt, &has_row, "cannot look up a download", error))
     return NULL;
   if (!has_row)
     {
@@ -693,7 +487,7 @@ shoal_download_store_set_state (ShoalDownloadStore  *store,
                                 const char          *error_message,
                                 GError             **error)
 {
-  g_autoptr(CachedStatement) stmt = NULL;
+  g_autoptr(ShoalSqliteCachedStatement) stmt = NULL;
   gboolean changed;
 
   g_return_val_if_fail (store != NULL, FALSE);
@@ -707,7 +501,8 @@ shoal_download_store_set_state (ShoalDownloadStore  *store,
   if (error_message != NULL)
     sqlite3_bind_text (stmt, 3, error_message, -1, SQLITE_STATIC);
   sqlite3_bind_int64 (stmt, 4, g_get_real_time ());
-  if (!run_update (store, stmt, &changed, "cannot set a download's state", error))
+  if (!shoal_sqlite_run_update (&store->sqlite, stmt, &changed, "cannot set a download's state",
+                                error))
     return FALSE;
   return changed || set_not_found (error, "download", download_id);
 }
@@ -719,13 +514,13 @@ read_size (ShoalDownloadStore *store,
            gint64             *size,
            GError            **error)
 {
-  g_autoptr(CachedStatement) stmt = get_statement (store, STMT_GET_SIZE, error);
+  g_autoptr(ShoalSqliteCachedStatement) stmt = get_statement (store, STMT_GET_SIZE, error);
   gboolean has_row;
 
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, download_id);
-  if (!step_statement (store, stmt, &has_row, "cannot read a download's size", error))
+  if (!shoal_sqlite_step (&store->sqlite, stmt, &has_row, "cannot read a download's size", error))
     return FALSE;
   if (!has_row)
     return set_not_found (error, "download", download_id);
@@ -740,7 +535,7 @@ write_size (ShoalDownloadStore *store,
             gint64              size,
             GError            **error)
 {
-  g_autoptr(CachedStatement) stmt = get_statement (store, STMT_SET_SIZE, error);
+  g_autoptr(ShoalSqliteCachedStatement) stmt = get_statement (store, STMT_SET_SIZE, error);
   gboolean changed;
 
   if (stmt == NULL)
@@ -748,7 +543,8 @@ write_size (ShoalDownloadStore *store,
   sqlite3_bind_int64 (stmt, 1, download_id);
   sqlite3_bind_int64 (stmt, 2, size);
   sqlite3_bind_int64 (stmt, 3, g_get_real_time ());
-  return run_update (store, stmt, &changed, "cannot set a download's size", error);
+  return shoal_sqlite_run_update (&store->sqlite, stmt, &changed, "cannot set a download's size",
+                                  error);
 }
 
 static gboolean
@@ -798,7 +594,7 @@ write_progress (ShoalDownloadStore *store,
                 const char         *done_ranges,
                 GError            **error)
 {
-  g_autoptr(CachedStatement) stmt = NULL;
+  g_autoptr(ShoalSqliteCachedStatement) stmt = NULL;
   g_autoptr(GError) invalid = NULL;
   gint64 size;
   gboolean changed;
@@ -819,7 +615,8 @@ write_progress (ShoalDownloadStore *store,
   sqlite3_bind_int64 (stmt, 1, download_id);
   sqlite3_bind_text (stmt, 2, done_ranges, -1, SQLITE_STATIC);
   sqlite3_bind_int64 (stmt, 3, g_get_real_time ());
-  return run_update (store, stmt, &changed, "cannot save a download's progress", error);
+  return shoal_sqlite_run_update (&store->sqlite, stmt, &changed,
+                                  "cannot save a download's progress", error);
 }
 
 gboolean
@@ -849,7 +646,7 @@ shoal_download_store_remove_download (ShoalDownloadStore  *store,
                                       gint64               download_id,
                                       GError             **error)
 {
-  g_autoptr(CachedStatement) stmt = NULL;
+  g_autoptr(ShoalSqliteCachedStatement) stmt = NULL;
   gboolean changed;
 
   g_return_val_if_fail (store != NULL, FALSE);
@@ -859,7 +656,7 @@ shoal_download_store_remove_download (ShoalDownloadStore  *store,
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, download_id);
   /* Its sources go with it: ON DELETE CASCADE. */
-  if (!run_update (store, stmt, &changed, "cannot remove a download", error))
+  if (!shoal_sqlite_run_update (&store->sqlite, stmt, &changed, "cannot remove a download", error))
     return FALSE;
   return changed || set_not_found (error, "download", download_id);
 }
@@ -889,7 +686,7 @@ shoal_download_store_add_source (ShoalDownloadStore      *store,
                                  gint64                  *source_id,
                                  GError                 **error)
 {
-  g_autoptr(CachedStatement) stmt = NULL;
+  g_autoptr(ShoalSqliteCachedStatement) stmt = NULL;
   int rc;
 
   g_return_val_if_fail (store != NULL && source != NULL, FALSE);
@@ -903,7 +700,7 @@ shoal_download_store_add_source (ShoalDownloadStore      *store,
     return set_not_found (error, "download", download_id);
   if (rc != SQLITE_ROW)
     {
-      set_sqlite_error (store, rc, "cannot add a source", error);
+      shoal_sqlite_set_error (&store->sqlite, rc, "cannot add a source", error);
       return FALSE;
     }
   if (source_id != NULL)
@@ -939,7 +736,7 @@ shoal_download_store_list_sources (ShoalDownloadStore  *store,
                                    gint64               download_id,
                                    GError             **error)
 {
-  g_autoptr(CachedStatement) stmt = NULL;
+  g_autoptr(ShoalSqliteCachedStatement) stmt = NULL;
   g_autoptr(GPtrArray) sources = NULL;
   gboolean has_row;
 
@@ -950,7 +747,8 @@ shoal_download_store_list_sources (ShoalDownloadStore  *store,
     return NULL;
   sqlite3_bind_int64 (stmt, 1, download_id);
   sources = g_ptr_array_new_with_free_func ((GDestroyNotify) shoal_stored_source_free);
-  while (step_statement (store, stmt, &has_row, "cannot list a download's sources", error))
+  while (shoal_sqlite_step (&store->sqlite, stmt, &has_row, "cannot list a download's sources",
+                            error))
     {
       if (!has_row)
         return g_steal_pointer (&sources);
@@ -965,7 +763,7 @@ shoal_download_store_mark_source_failure (ShoalDownloadStore  *store,
                                           guint               *failures,
                                           GError             **error)
 {
-  g_autoptr(CachedStatement) stmt = NULL;
+  g_autoptr(ShoalSqliteCachedStatement) stmt = NULL;
   gboolean has_row;
 
   g_return_val_if_fail (store != NULL, FALSE);
@@ -974,7 +772,7 @@ shoal_download_store_mark_source_failure (ShoalDownloadStore  *store,
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, source_id);
-  if (!step_statement (store, stmt, &has_row, "cannot count a source's failure", error))
+  if (!shoal_sqlite_step (&store->sqlite, stmt, &has_row, "cannot count a source's failure", error))
     return FALSE;
   if (!has_row)
     return set_not_found (error, "source", source_id);
@@ -988,7 +786,7 @@ shoal_download_store_ban_source (ShoalDownloadStore  *store,
                                  gint64               source_id,
                                  GError             **error)
 {
-  g_autoptr(CachedStatement) stmt = NULL;
+  g_autoptr(ShoalSqliteCachedStatement) stmt = NULL;
   gboolean changed;
 
   g_return_val_if_fail (store != NULL, FALSE);
@@ -997,7 +795,7 @@ shoal_download_store_ban_source (ShoalDownloadStore  *store,
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, source_id);
-  if (!run_update (store, stmt, &changed, "cannot ban a source", error))
+  if (!shoal_sqlite_run_update (&store->sqlite, stmt, &changed, "cannot ban a source", error))
     return FALSE;
   return changed || set_not_found (error, "source", source_id);
 }
@@ -1010,14 +808,15 @@ check_pages (ShoalDownloadStore *store,
              GError            **error)
 {
   const char *what = "cannot check the download store";
-  g_autoptr(OneShotStatement) stmt =
-    prepare_one_shot (store, "PRAGMA integrity_check (" G_STRINGIFY (INTEGRITY_MAX_PROBLEMS) ")",
-                      what, error);
+  g_autoptr(ShoalSqliteOneShotStatement) stmt =
+    shoal_sqlite_prepare (&store->sqlite,
+                          "PRAGMA integrity_check (" G_STRINGIFY (INTEGRITY_MAX_PROBLEMS) ")",
+                          what, error);
   gboolean has_row;
 
   if (stmt == NULL)
     return FALSE;
-  while (step_statement (store, stmt, &has_row, what, error))
+  while (shoal_sqlite_step (&store->sqlite, stmt, &has_row, what, error))
     {
       const char *line = (const char *) sqlite3_column_text (stmt, 0);
 
@@ -1037,12 +836,13 @@ check_orphans (ShoalDownloadStore *store,
                GError            **error)
 {
   const char *what = "cannot check the download store's sources";
-  g_autoptr(OneShotStatement) stmt =
-    prepare_one_shot (store, "SELECT count(*) FROM pragma_foreign_key_check", what, error);
+  g_autoptr(ShoalSqliteOneShotStatement) stmt =
+    shoal_sqlite_prepare (&store->sqlite, "SELECT count(*) FROM pragma_foreign_key_check", what,
+                          error);
   gboolean has_row = FALSE;
   gint64 orphans;
 
-  if (stmt == NULL || !step_statement (store, stmt, &has_row, what, error))
+  if (stmt == NULL || !shoal_sqlite_step (&store->sqlite, stmt, &has_row, what, error))
     return FALSE;
   orphans = has_row ? sqlite3_column_int64 (stmt, 0) : 0;
   if (orphans > 0)
