@@ -4,6 +4,8 @@
 
 #include <string.h>
 
+#include "shoal-notify-throttle.h"
+
 struct _ShoalDownload
 {
   GObject              parent_instance;
@@ -20,11 +22,7 @@ struct _ShoalDownload
   char                *error;
   char                *path;
 
-  /* Throttling of done, rate and eta. */
-  GMainContext        *context;
-  guint                pending;          /* bits of the properties not yet notified */
-  gint64               last_notify_usec;
-  GSource             *flush_source;
+  ShoalNotifyThrottle  progress_notify;  /* done, rate and eta */
 };
 
 enum
@@ -55,60 +53,6 @@ G_DEFINE_ENUM_TYPE (ShoalDownloadStatus, shoal_download_status,
                     G_DEFINE_ENUM_VALUE (SHOAL_DOWNLOAD_STATUS_FAILED, "failed"),
                     G_DEFINE_ENUM_VALUE (SHOAL_DOWNLOAD_STATUS_CANCELLED, "cancelled"))
 
-/* Throttled notifications ------------------------------------------------- */
-
-static const guint throttled_props[] = { PROP_DONE, PROP_RATE, PROP_ETA };
-
-static void
-flush_notifications (ShoalDownload *self)
-{
-  guint pending = self->pending;
-
-  self->pending = 0;
-  self->last_notify_usec = g_get_monotonic_time ();
-  if (self->flush_source != NULL)
-    {
-      g_source_destroy (self->flush_source);
-      g_clear_pointer (&self->flush_source, g_source_unref);
-    }
-  g_object_freeze_notify (G_OBJECT (self));
-  for (guint i = 0; i < G_N_ELEMENTS (throttled_props); i++)
-    if (pending & (1u << throttled_props[i]))
-      g_object_notify_by_pspec (G_OBJECT (self), properties[throttled_props[i]]);
-  g_object_thaw_notify (G_OBJECT (self));
-}
-
-static gboolean
-on_flush_due (gpointer data)
-{
-  ShoalDownload *self = data;
-
-  /* flush_notifications() destroys the source: drop our pointer first. */
-  g_clear_pointer (&self->flush_source, g_source_unref);
-  flush_notifications (self);
-  return G_SOURCE_REMOVE;
-}
-
-/* Notifies what is pending now if the last notification is old enough,
- * else once it is. */
-static void
-schedule_flush (ShoalDownload *self)
-{
-  gint64 now = g_get_monotonic_time ();
-  gint64 due = self->last_notify_usec + SHOAL_DOWNLOAD_NOTIFY_INTERVAL_MS * G_TIME_SPAN_MILLISECOND;
-
-  if (self->pending == 0 || self->flush_source != NULL)
-    return;
-  if (now >= due)
-    {
-      flush_notifications (self);
-      return;
-    }
-  self->flush_source = g_timeout_source_new ((guint) ((due - now + 999) / 1000));
-  g_source_set_callback (self->flush_source, on_flush_due, self, NULL);
-  g_source_attach (self->flush_source, self->context);
-}
-
 /* Overrides ---------------------------------------------------------------- */
 
 static void
@@ -116,11 +60,7 @@ shoal_download_dispose (GObject *object)
 {
   ShoalDownload *self = SHOAL_DOWNLOAD (object);
 
-  if (self->flush_source != NULL)
-    {
-      g_source_destroy (self->flush_source);
-      g_clear_pointer (&self->flush_source, g_source_unref);
-    }
+  shoal_notify_throttle_clear (&self->progress_notify);
 
   G_OBJECT_CLASS (shoal_download_parent_class)->dispose (object);
 }
@@ -134,7 +74,6 @@ shoal_download_finalize (GObject *object)
   g_free (self->name);
   g_free (self->error);
   g_free (self->path);
-  g_main_context_unref (self->context);
 
   G_OBJECT_CLASS (shoal_download_parent_class)->finalize (object);
 }
@@ -226,8 +165,11 @@ shoal_download_class_init (ShoalDownloadClass *klass)
 static void
 shoal_download_init (ShoalDownload *self)
 {
+  g_autoptr(GMainContext) context = g_main_context_ref_thread_default ();
+
   self->eta = -1;
-  self->context = g_main_context_ref_thread_default ();
+  shoal_notify_throttle_init (&self->progress_notify, G_OBJECT (self), properties, N_PROPS,
+                              context, SHOAL_DOWNLOAD_NOTIFY_INTERVAL_MS);
 }
 
 /* Public API ---------------------------------------------------------------- */
@@ -347,8 +289,7 @@ shoal_download_set_state (ShoalDownload       *self,
 {
   g_return_if_fail (SHOAL_IS_DOWNLOAD (self));
 
-  if (self->pending != 0)
-    flush_notifications (self);
+  shoal_notify_throttle_flush_now (&self->progress_notify);
   g_object_freeze_notify (G_OBJECT (self));
   if (g_strcmp0 (self->error, error) != 0)
     {
@@ -375,19 +316,19 @@ shoal_download_set_progress (ShoalDownload *self,
   if (self->done != done)
     {
       self->done = done;
-      self->pending |= 1u << PROP_DONE;
+      shoal_notify_throttle_mark (&self->progress_notify, PROP_DONE);
     }
   if (self->rate != rate)
     {
       self->rate = rate;
-      self->pending |= 1u << PROP_RATE;
+      shoal_notify_throttle_mark (&self->progress_notify, PROP_RATE);
     }
   if (self->eta != eta)
     {
       self->eta = eta;
-      self->pending |= 1u << PROP_ETA;
+      shoal_notify_throttle_mark (&self->progress_notify, PROP_ETA);
     }
-  schedule_flush (self);
+  shoal_notify_throttle_schedule (&self->progress_notify);
 }
 
 void

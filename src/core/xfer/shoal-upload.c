@@ -2,26 +2,24 @@
  * progress notifications throttled. */
 #include "shoal-upload.h"
 
+#include "shoal-notify-throttle.h"
+
 struct _ShoalUpload
 {
-  GObject           parent_instance;
+  GObject              parent_instance;
 
-  char             *peer;
-  char             *name;
-  char             *urn;
-  guint64           size;
-  guint64           range_start;
-  guint64           range_end;
-  guint64           done;
-  guint64           rate;
-  ShoalUploadState  state;
-  char             *user_agent;
+  char                *peer;
+  char                *name;
+  char                *urn;
+  guint64              size;
+  guint64              range_start;
+  guint64              range_end;
+  guint64              done;
+  guint64              rate;
+  ShoalUploadState     state;
+  char                *user_agent;
 
-  /* Throttling of the range, done and rate. */
-  GMainContext     *context;
-  guint             pending;          /* bits of the properties not yet notified */
-  gint64            last_notify_usec;
-  GSource          *flush_source;
+  ShoalNotifyThrottle  progress_notify;  /* the range, done and rate */
 };
 
 enum
@@ -51,58 +49,6 @@ G_DEFINE_ENUM_TYPE (ShoalUploadState, shoal_upload_state,
 
 /* Throttled notifications ------------------------------------------------- */
 
-static const guint throttled_props[] = { PROP_RANGE_START, PROP_RANGE_END, PROP_DONE, PROP_RATE };
-
-static void
-flush_notifications (ShoalUpload *self)
-{
-  guint pending = self->pending;
-
-  self->pending = 0;
-  self->last_notify_usec = g_get_monotonic_time ();
-  if (self->flush_source != NULL)
-    {
-      g_source_destroy (self->flush_source);
-      g_clear_pointer (&self->flush_source, g_source_unref);
-    }
-  g_object_freeze_notify (G_OBJECT (self));
-  for (guint i = 0; i < G_N_ELEMENTS (throttled_props); i++)
-    if (pending & (1u << throttled_props[i]))
-      g_object_notify_by_pspec (G_OBJECT (self), properties[throttled_props[i]]);
-  g_object_thaw_notify (G_OBJECT (self));
-}
-
-static gboolean
-on_flush_due (gpointer data)
-{
-  ShoalUpload *self = data;
-
-  /* flush_notifications() destroys the source: drop our pointer first. */
-  g_clear_pointer (&self->flush_source, g_source_unref);
-  flush_notifications (self);
-  return G_SOURCE_REMOVE;
-}
-
-/* Notifies what is pending now if the last notification is old enough,
- * else once it is. */
-static void
-schedule_flush (ShoalUpload *self)
-{
-  gint64 now = g_get_monotonic_time ();
-  gint64 due = self->last_notify_usec + SHOAL_UPLOAD_NOTIFY_INTERVAL_MS * G_TIME_SPAN_MILLISECOND;
-
-  if (self->pending == 0 || self->flush_source != NULL)
-    return;
-  if (now >= due)
-    {
-      flush_notifications (self);
-      return;
-    }
-  self->flush_source = g_timeout_source_new ((guint) ((due - now + 999) / 1000));
-  g_source_set_callback (self->flush_source, on_flush_due, self, NULL);
-  g_source_attach (self->flush_source, self->context);
-}
-
 static void
 set_throttled (ShoalUpload *self,
                guint64     *field,
@@ -112,7 +58,7 @@ set_throttled (ShoalUpload *self,
   if (*field == value)
     return;
   *field = value;
-  self->pending |= 1u << prop_id;
+  shoal_notify_throttle_mark (&self->progress_notify, prop_id);
 }
 
 /* Overrides ---------------------------------------------------------------- */
@@ -122,11 +68,7 @@ shoal_upload_dispose (GObject *object)
 {
   ShoalUpload *self = SHOAL_UPLOAD (object);
 
-  if (self->flush_source != NULL)
-    {
-      g_source_destroy (self->flush_source);
-      g_clear_pointer (&self->flush_source, g_source_unref);
-    }
+  shoal_notify_throttle_clear (&self->progress_notify);
 
   G_OBJECT_CLASS (shoal_upload_parent_class)->dispose (object);
 }
@@ -140,7 +82,6 @@ shoal_upload_finalize (GObject *object)
   g_free (self->name);
   g_free (self->urn);
   g_free (self->user_agent);
-  g_main_context_unref (self->context);
 
   G_OBJECT_CLASS (shoal_upload_parent_class)->finalize (object);
 }
@@ -232,7 +173,10 @@ shoal_upload_class_init (ShoalUploadClass *klass)
 static void
 shoal_upload_init (ShoalUpload *self)
 {
-  self->context = g_main_context_ref_thread_default ();
+  g_autoptr(GMainContext) context = g_main_context_ref_thread_default ();
+
+  shoal_notify_throttle_init (&self->progress_notify, G_OBJECT (self), properties, N_PROPS,
+                              context, SHOAL_UPLOAD_NOTIFY_INTERVAL_MS);
 }
 
 /* Public API ---------------------------------------------------------------- */
@@ -343,7 +287,7 @@ shoal_upload_set_progress (ShoalUpload *self,
   set_throttled (self, &self->range_end, range_end, PROP_RANGE_END);
   set_throttled (self, &self->done, done, PROP_DONE);
   set_throttled (self, &self->rate, rate, PROP_RATE);
-  schedule_flush (self);
+  shoal_notify_throttle_schedule (&self->progress_notify);
 }
 
 void
@@ -352,8 +296,7 @@ shoal_upload_set_state (ShoalUpload      *self,
 {
   g_return_if_fail (SHOAL_IS_UPLOAD (self));
 
-  if (self->pending != 0)
-    flush_notifications (self);
+  shoal_notify_throttle_flush_now (&self->progress_notify);
   if (self->state == state)
     return;
   self->state = state;
