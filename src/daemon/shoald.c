@@ -1,12 +1,14 @@
 /* shoald.c — the headless servent: joins the Gnutella network, shares
  * folders, routes and answers queries, and stops cleanly on SIGINT or
  * SIGTERM; SIGUSR1 writes its state to status.json in the data dir.
- * Links no GTK. */
+ * Settings come from shoal.conf, under the command line. Links no GTK. */
 #include <glib-unix.h>
 #include <gio/gio.h>
 #include <locale.h>
 
+#include "shoal-data-lock.h"
 #include "shoal-servent.h"
+#include "shoald-config.h"
 #include "shoald-status.h"
 
 /* How often the daemon logs a line of status. */
@@ -23,26 +25,6 @@ typedef struct
   char             *status_path;
   gboolean          stopping;
 } Daemon;
-
-static gboolean
-parse_role (const char    *text,
-            ShoalRoleMode *mode,
-            GError       **error)
-{
-  if (g_strcmp0 (text, "auto") == 0)
-    *mode = SHOAL_ROLE_MODE_AUTO;
-  else if (g_strcmp0 (text, "leaf") == 0)
-    *mode = SHOAL_ROLE_MODE_LEAF;
-  else if (g_strcmp0 (text, "ultrapeer") == 0)
-    *mode = SHOAL_ROLE_MODE_ULTRAPEER;
-  else
-    {
-      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "--role must be auto, leaf or ultrapeer, not \"%s\"", text);
-      return FALSE;
-    }
-  return TRUE;
-}
 
 static void
 on_root_added (GObject      *source,
@@ -117,51 +99,65 @@ on_stop_signal (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* The defaults, under the settings file, under the options given. A
+ * missing default file is no error; a missing --config file is. */
+static ShoaldConfig *
+load_config (const char           *config_path,
+             const ShoaldOptions  *options,
+             GError              **error)
+{
+  g_autofree char *default_path = shoald_config_get_default_path ();
+  g_autoptr(GError) load_error = NULL;
+  g_autoptr(ShoaldConfig) config = NULL;
+
+  config = shoald_config_load_file (config_path != NULL ? config_path : default_path, &load_error);
+  if (config == NULL && config_path == NULL &&
+      g_error_matches (load_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+    config = shoald_config_new_default ();
+  else if (config == NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&load_error));
+      return NULL;
+    }
+  if (!shoald_config_apply_options (config, options, error))
+    return NULL;
+  return g_steal_pointer (&config);
+}
+
 int
 main (int argc, char **argv)
 {
-  g_autofree char *listen_address = NULL;
-  g_autofree char *data_dir = NULL;
-  g_autofree char *download_dir = NULL;
-  g_autofree char *role = NULL;
-  g_auto(GStrv) anchors = NULL;
-  g_auto(GStrv) shares = NULL;
-  g_auto(GStrv) udp_host_caches = NULL;
-  g_auto(GStrv) gwebcaches = NULL;
-  gint port = SHOAL_DEFAULT_PORT;
-  gint qrp_period = 0;
-  gint promote_after = -1;
-  gint demote_after = -1;
-  gint switch_interval = -1;
-  gint upload_kbps = -1;
-  gboolean no_default_bootstrap = FALSE;
-  gboolean allow_private = FALSE;
-  gboolean anchors_only = FALSE;
-  gboolean no_browse_host = FALSE;
+  g_auto(ShoaldOptions) options = { NULL };
+  g_autofree char *config_path = NULL;
+  gboolean print_config = FALSE;
   GOptionEntry entries[] = {
-    { "port", 'p', 0, G_OPTION_ARG_INT, &port, "TCP (and UDP) port to listen on; 0 picks one", "PORT" },
-    { "listen-address", 0, 0, G_OPTION_ARG_STRING, &listen_address, "Address to listen on (default: all)", "ADDRESS" },
-    { "data-dir", 0, 0, G_OPTION_ARG_FILENAME, &data_dir, "Where the library and host cache live", "DIR" },
-    { "download-dir", 0, 0, G_OPTION_ARG_FILENAME, &download_dir, "Where finished downloads go (default: your Downloads folder)", "DIR" },
-    { "role", 0, 0, G_OPTION_ARG_STRING, &role, "auto, leaf or ultrapeer", "ROLE" },
-    { "anchor", 'a', 0, G_OPTION_ARG_STRING_ARRAY, &anchors, "A node to join through first (repeatable)", "HOST:PORT" },
-    { "no-default-bootstrap", 0, 0, G_OPTION_ARG_NONE, &no_default_bootstrap, "Never contact the built-in host caches", NULL },
-    { "no-browse-host", 0, 0, G_OPTION_ARG_NONE, &no_browse_host, "Refuse to list our shared files to other servents", NULL },
-    { "anchors-only", 0, 0, G_OPTION_ARG_NONE, &anchors_only, "Dial only the anchors, never hosts learned from the network", NULL },
-    { "qrp-period", 0, 0, G_OPTION_ARG_INT, &qrp_period, "Seconds between QRP patches to ultrapeer peers (default 60)", "SECONDS" },
-    { "promote-after", 0, 0, G_OPTION_ARG_INT, &promote_after, "Automatic role: seconds up before becoming an ultrapeer (default 3600)", "SECONDS" },
-    { "demote-after", 0, 0, G_OPTION_ARG_INT, &demote_after, "Automatic role: seconds without leaves before becoming a leaf again (default 3600)", "SECONDS" },
-    { "role-switch-interval", 0, 0, G_OPTION_ARG_INT, &switch_interval, "Automatic role: seconds at least between two role changes (default 1800)", "SECONDS" },
-    { "upload-kbps", 0, 0, G_OPTION_ARG_INT, &upload_kbps, "Upload bandwidth this host has, in kbit/s (default 1024)", "KBPS" },
-    { "allow-private", 0, 0, G_OPTION_ARG_NONE, &allow_private, "Accept and dial private and loopback addresses (LANs, tests)", NULL },
-    { "share", 's', 0, G_OPTION_ARG_FILENAME_ARRAY, &shares, "A folder to share (repeatable)", "DIR" },
-    { "uhc", 0, 0, G_OPTION_ARG_STRING_ARRAY, &udp_host_caches, "A UDP host cache to bootstrap from, replacing the built-in list (repeatable)", "HOST:PORT" },
-    { "gwc", 0, 0, G_OPTION_ARG_STRING_ARRAY, &gwebcaches, "A GWebCache to bootstrap from, replacing the built-in list (repeatable)", "URL" },
+    { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path, "Settings file (default: $XDG_CONFIG_HOME/shoal/shoal.conf)", "FILE" },
+    { "print-config", 0, 0, G_OPTION_ARG_NONE, &print_config, "Print a shoal.conf with every setting, its default and what it does, and exit", NULL },
+    { "port", 'p', 0, G_OPTION_ARG_STRING, &options.port, "TCP (and UDP) port to listen on; 0 picks one", "PORT" },
+    { "listen-address", 0, 0, G_OPTION_ARG_STRING, &options.listen_address, "Address to listen on (default: all)", "ADDRESS" },
+    { "data-dir", 0, 0, G_OPTION_ARG_FILENAME, &options.data_dir, "Where the library and host cache live", "DIR" },
+    { "download-dir", 0, 0, G_OPTION_ARG_FILENAME, &options.download_dir, "Where finished downloads go (default: your Downloads folder)", "DIR" },
+    { "role", 0, 0, G_OPTION_ARG_STRING, &options.role, "auto, leaf or ultrapeer", "ROLE" },
+    { "anchor", 'a', 0, G_OPTION_ARG_STRING_ARRAY, &options.anchors, "A node to join through first (repeatable)", "HOST:PORT" },
+    { "no-default-bootstrap", 0, 0, G_OPTION_ARG_NONE, &options.no_default_bootstrap, "Never contact the built-in host caches", NULL },
+    { "no-browse-host", 0, 0, G_OPTION_ARG_NONE, &options.no_browse_host, "Refuse to list our shared files to other servents", NULL },
+    { "anchors-only", 0, 0, G_OPTION_ARG_NONE, &options.anchors_only, "Dial only the anchors, never hosts learned from the network", NULL },
+    { "qrp-period", 0, 0, G_OPTION_ARG_STRING, &options.qrp_period_s, "Seconds between QRP patches to ultrapeer peers (default 60)", "SECONDS" },
+    { "promote-after", 0, 0, G_OPTION_ARG_STRING, &options.promote_after_s, "Automatic role: seconds up before becoming an ultrapeer (default 3600)", "SECONDS" },
+    { "demote-after", 0, 0, G_OPTION_ARG_STRING, &options.demote_after_s, "Automatic role: seconds without leaves before becoming a leaf again (default 3600)", "SECONDS" },
+    { "role-switch-interval", 0, 0, G_OPTION_ARG_STRING, &options.switch_interval_s, "Automatic role: seconds at least between two role changes (default 1800)", "SECONDS" },
+    { "upload-kbps", 0, 0, G_OPTION_ARG_STRING, &options.upload_kbps, "Upload bandwidth this host has, in kbit/s (default 1024)", "KBPS" },
+    { "allow-private", 0, 0, G_OPTION_ARG_NONE, &options.allow_private, "Accept and dial private and loopback addresses (LANs, tests)", NULL },
+    { "share", 's', 0, G_OPTION_ARG_FILENAME_ARRAY, &options.shares, "A folder to share (repeatable)", "DIR" },
+    { "uhc", 0, 0, G_OPTION_ARG_STRING_ARRAY, &options.udp_host_caches, "A UDP host cache to bootstrap from, replacing the built-in list (repeatable)", "HOST:PORT" },
+    { "gwc", 0, 0, G_OPTION_ARG_STRING_ARRAY, &options.gwebcaches, "A GWebCache to bootstrap from, replacing the built-in list (repeatable)", "URL" },
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new ("- the Shoal Gnutella servent, headless");
-  g_autoptr(ShoalNodeConfig) config = shoal_node_config_new_default ();
+  g_autoptr(ShoaldConfig) settings = NULL;
+  g_autoptr(ShoalDataLock) lock = NULL;
   g_autoptr(GError) error = NULL;
+  const ShoalNodeConfig *config;
   Daemon daemon = { NULL };
   gboolean started;
 
@@ -172,50 +168,27 @@ main (int argc, char **argv)
       g_printerr ("shoald: %s\n", error->message);
       return 2;
     }
-  if (port < 0 || port > G_MAXUINT16)
+  if (print_config)
     {
-      g_printerr ("shoald: --port must be 0 to 65535\n");
-      return 2;
+      g_autofree char *text = shoald_config_print_default ();
+
+      g_print ("%s", text);
+      return 0;
     }
-  config->port = (guint16) port;
-  config->listen_address = g_strdup (listen_address);
-  config->allow_private = allow_private;
-  config->download_dir = g_strdup (download_dir);
-  config->anchors_only = anchors_only;
-  config->browse_host = !no_browse_host;
-  if (qrp_period < 0 || qrp_period > 3600)
-    {
-      g_printerr ("shoald: --qrp-period must be 1 to 3600 seconds\n");
-      return 2;
-    }
-  config->qrp_period_ms = (guint) qrp_period * 1000;
-  if (promote_after >= 0)
-    config->role_thresholds.min_uptime_s = (guint) promote_after;
-  if (demote_after >= 0)
-    config->role_thresholds.demote_after_s = (guint) demote_after;
-  if (switch_interval >= 0)
-    config->role_thresholds.switch_interval_s = (guint) switch_interval;
-  if (upload_kbps >= 0)
-    config->upload_kbps = (guint) upload_kbps;
-  config->default_bootstrap = !no_default_bootstrap;
-  config->udp_host_caches = g_strdupv (udp_host_caches);
-  config->gwebcaches = g_strdupv (gwebcaches);
-  if (data_dir != NULL)
-    {
-      g_free (config->data_dir);
-      config->data_dir = g_strdup (data_dir);
-    }
-  if (role != NULL && !parse_role (role, &config->role_mode, &error))
+  settings = load_config (config_path, &options, &error);
+  if (settings == NULL)
     {
       g_printerr ("shoald: %s\n", error->message);
       return 2;
     }
-  for (guint i = 0; anchors != NULL && anchors[i] != NULL; i++)
-    if (!shoal_node_config_add_anchor (config, anchors[i], &error))
-      {
-        g_printerr ("shoald: %s\n", error->message);
-        return 2;
-      }
+  config = settings->node;
+  /* Before anything in the data folder is opened. */
+  lock = shoal_data_lock_acquire (config->data_dir, &error);
+  if (lock == NULL)
+    {
+      g_printerr ("shoald: %s\n", error->message);
+      return 1;
+    }
 
   daemon.loop = g_main_loop_new (NULL, FALSE);
   daemon.library = shoal_library_new (config->data_dir);
@@ -231,8 +204,8 @@ main (int argc, char **argv)
     {
       g_message ("listening on port %u", shoal_node_manager_get_port (daemon.node));
       g_signal_connect (daemon.node, "notify::link-count", G_CALLBACK (on_link_count), &daemon);
-      for (guint i = 0; shares != NULL && shares[i] != NULL; i++)
-        shoal_library_add_root_async (daemon.library, shares[i], NULL, on_root_added, NULL);
+      for (guint i = 0; settings->shares != NULL && settings->shares[i] != NULL; i++)
+        shoal_library_add_root_async (daemon.library, settings->shares[i], NULL, on_root_added, NULL);
       g_timeout_add_seconds (STATUS_INTERVAL_S, log_status, &daemon);
       g_main_loop_run (daemon.loop);
     }

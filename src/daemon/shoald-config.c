@@ -1,0 +1,928 @@
+/* shoald-config.c — shoal.conf: one table of every setting, read with
+ * GKeyFile, printed as a documented default file, and under the options. */
+#include "shoald-config.h"
+
+#include <string.h>
+
+#define CONFIG_DIR_NAME "shoal"
+#define CONFIG_FILE_NAME "shoal.conf"
+#define MS_PER_S 1000
+
+/* Ranges: wide enough for any real host, narrow enough to catch a typo. */
+#define PORT_MAX G_MAXUINT16
+#define LINK_SLOTS_MAX 4096                   /* beyond most hosts' descriptors */
+#define DIALS_MAX 256
+#define QRP_PERIOD_MAX_S 3600
+#define ROLE_DELAY_MAX_S (7 * 24 * 3600)      /* a week */
+#define DESCRIPTORS_MAX (1024 * 1024)         /* Linux's default fs.nr_open */
+#define UPLOAD_KBPS_MAX (100 * 1000 * 1000)   /* 100 Gbit/s */
+
+#define HTTP_SCHEME "http://"
+/* Translated keys ("port[fr]") are kept so that they show up as unknown
+ * keys instead of vanishing or changing with the locale. */
+#define KEY_FILE_FLAGS G_KEY_FILE_KEEP_TRANSLATIONS
+/* Comments of the printed file wrap before this column. */
+#define COMMENT_WIDTH 78
+
+#define FILE_HEADER \
+  "# shoal.conf — the settings of shoald, the headless Shoal servent.\n" \
+  "#\n" \
+  "# shoald reads $XDG_CONFIG_HOME/shoal/shoal.conf (~/.config/shoal/shoal.conf\n" \
+  "# when XDG_CONFIG_HOME is not set), or the file given with --config FILE.\n" \
+  "# Its command-line options override what the file says. Every key is shown\n" \
+  "# here set to its default. Lists are separated by \";\". An empty text or\n" \
+  "# list keeps the default.\n"
+
+typedef enum
+{
+  KEY_INT,      /* guint or guint16: the number written times scale */
+  KEY_BOOL,     /* gboolean */
+  KEY_ENUM,     /* an enum whose values index choices */
+  KEY_STRING,   /* char * */
+  KEY_LIST,     /* GStrv */
+  KEY_ANCHORS,  /* the node config's GPtrArray of "host:port" */
+} KeyType;
+
+typedef enum
+{
+  ITEM_TEXT,
+  ITEM_HOST_PORT,
+  ITEM_HTTP_URL,
+} ItemKind;
+
+typedef enum
+{
+  IN_NODE_CONFIG,    /* a field of ShoalNodeConfig */
+  IN_DAEMON_CONFIG,  /* a field of ShoaldConfig */
+} KeyOwner;
+
+typedef struct
+{
+  const char        *section;
+  const char        *name;
+  KeyType            type;
+  guint              min;           /* KEY_INT */
+  guint              max;
+  guint              scale;
+  const char *const *choices;       /* KEY_ENUM */
+  ItemKind           items;         /* KEY_LIST, KEY_ANCHORS */
+  const char        *default_text;  /* as written in the file */
+  const char        *description;
+  KeyOwner           owner;
+  gsize              offset;
+  gsize              size;
+} ConfigKey;
+
+/* What one item is, for errors, and what a list of them is. */
+static const char *const item_names[] = {
+  [ITEM_TEXT] = "text",
+  [ITEM_HOST_PORT] = "host:port",
+  [ITEM_HTTP_URL] = "an " HTTP_SCHEME " URL",
+};
+static const char *const list_names[] = {
+  [ITEM_TEXT] = "texts",
+  [ITEM_HOST_PORT] = "host:port",
+  [ITEM_HTTP_URL] = HTTP_SCHEME " URLs",
+};
+
+static const char *const role_names[] = {
+  [SHOAL_ROLE_MODE_AUTO] = "auto",
+  [SHOAL_ROLE_MODE_LEAF] = "leaf",
+  [SHOAL_ROLE_MODE_ULTRAPEER] = "ultrapeer",
+  NULL,
+};
+
+/* Numbers, flags and enums are stored by size. */
+G_STATIC_ASSERT (sizeof (ShoalRoleMode) == sizeof (guint));
+G_STATIC_ASSERT (sizeof (gboolean) == sizeof (guint));
+
+#define NODE_FIELD(member) \
+  .owner = IN_NODE_CONFIG, .offset = G_STRUCT_OFFSET (ShoalNodeConfig, member), \
+  .size = G_SIZEOF_MEMBER (ShoalNodeConfig, member)
+#define DAEMON_FIELD(member) \
+  .owner = IN_DAEMON_CONFIG, .offset = G_STRUCT_OFFSET (ShoaldConfig, member), \
+  .size = G_SIZEOF_MEMBER (ShoaldConfig, member)
+#define INT_RANGE(lowest, highest) \
+  .type = KEY_INT, .min = (lowest), .max = (highest), .scale = 1
+#define SECONDS_AS_MS(lowest, highest) \
+  .type = KEY_INT, .min = (lowest), .max = (highest), .scale = MS_PER_S
+
+/* Every setting, once, in the order of the printed file. The defaults
+ * themselves are shoal_node_config_new_default()'s; default_text writes
+ * them (the same macros where there is one), and the tests check that
+ * the printed file loads back into the defaults. */
+static const ConfigKey config_keys[] = {
+  { .section = "network", .name = "port", INT_RANGE (0, PORT_MAX),
+    .default_text = G_STRINGIFY (SHOAL_DEFAULT_PORT), NODE_FIELD (port),
+    .description = "TCP and UDP port to listen on; 0 picks a free one" },
+  { .section = "network", .name = "listen-address", .type = KEY_STRING,
+    .default_text = "", NODE_FIELD (listen_address),
+    .description = "Address to listen on; empty: every address, IPv4 and IPv6" },
+  { .section = "network", .name = "allow-private", .type = KEY_BOOL,
+    .default_text = "false", NODE_FIELD (allow_private),
+    .description = "Accept and dial private and loopback addresses (LANs, tests)" },
+  { .section = "network", .name = "max-dials", INT_RANGE (1, DIALS_MAX),
+    .default_text = G_STRINGIFY (SHOAL_DEFAULT_MAX_DIALS), NODE_FIELD (max_dials),
+    .description = "Outgoing connection attempts under way at once" },
+
+  { .section = "roles", .name = "role", .type = KEY_ENUM, .choices = role_names,
+    .default_text = "auto", NODE_FIELD (role_mode),
+    .description = "auto starts as a leaf, becomes an ultrapeer when able and "
+                   "needed, and a leaf again when it has no leaves" },
+  { .section = "roles", .name = "leaf-ultrapeer-slots", INT_RANGE (1, LINK_SLOTS_MAX),
+    .default_text = G_STRINGIFY (SHOAL_DEFAULT_LEAF_ULTRAPEER_SLOTS),
+    NODE_FIELD (leaf_ultrapeer_slots),
+    .description = "As a leaf: ultrapeers to stay connected to" },
+  { .section = "roles", .name = "ultrapeer-peer-slots", INT_RANGE (1, LINK_SLOTS_MAX),
+    .default_text = G_STRINGIFY (SHOAL_DEFAULT_ULTRAPEER_PEER_SLOTS),
+    NODE_FIELD (ultrapeer_peer_slots),
+    .description = "As an ultrapeer: other ultrapeers to stay connected to" },
+  { .section = "roles", .name = "ultrapeer-leaf-slots", INT_RANGE (0, LINK_SLOTS_MAX),
+    .default_text = G_STRINGIFY (SHOAL_DEFAULT_ULTRAPEER_LEAF_SLOTS),
+    NODE_FIELD (ultrapeer_leaf_slots),
+    .description = "As an ultrapeer: leaves to accept" },
+  { .section = "roles", .name = "qrp-period-s", SECONDS_AS_MS (0, QRP_PERIOD_MAX_S),
+    .default_text = "0", NODE_FIELD (qrp_period_ms),
+    .description = "As an ultrapeer: seconds between QRP patches to its peers "
+                   "when its table changed; 0: the router's (about a minute)" },
+  { .section = "roles", .name = "promote-after-s", INT_RANGE (0, ROLE_DELAY_MAX_S),
+    .default_text = G_STRINGIFY (SHOAL_ROLE_DEFAULT_MIN_UPTIME_S),
+    NODE_FIELD (role_thresholds.min_uptime_s),
+    .description = "Automatic role: seconds up before becoming an ultrapeer" },
+  { .section = "roles", .name = "demote-after-s", INT_RANGE (0, ROLE_DELAY_MAX_S),
+    .default_text = G_STRINGIFY (SHOAL_ROLE_DEFAULT_DEMOTE_AFTER_S),
+    NODE_FIELD (role_thresholds.demote_after_s),
+    .description = "Automatic role: seconds without leaves before becoming a leaf again" },
+  { .section = "roles", .name = "switch-interval-s", INT_RANGE (0, ROLE_DELAY_MAX_S),
+    .default_text = G_STRINGIFY (SHOAL_ROLE_DEFAULT_SWITCH_INTERVAL_S),
+    NODE_FIELD (role_thresholds.switch_interval_s),
+    .description = "Automatic role: seconds at least between two role changes" },
+  { .section = "roles", .name = "min-descriptors", INT_RANGE (0, DESCRIPTORS_MAX),
+    .default_text = G_STRINGIFY (SHOAL_ROLE_DEFAULT_MIN_DESCRIPTORS),
+    NODE_FIELD (role_thresholds.min_descriptors),
+    .description = "Automatic role: file descriptors needed to become an ultrapeer" },
+  { .section = "roles", .name = "min-upload-kbps", INT_RANGE (0, UPLOAD_KBPS_MAX),
+    .default_text = G_STRINGIFY (SHOAL_ROLE_DEFAULT_MIN_UPLOAD_KBPS),
+    NODE_FIELD (role_thresholds.min_upload_kbps),
+    .description = "Automatic role: upload bandwidth (kbit/s) needed to become an ultrapeer" },
+
+  { .section = "bootstrap", .name = "anchors", .type = KEY_ANCHORS, .items = ITEM_HOST_PORT,
+    .default_text = "", NODE_FIELD (anchors),
+    .description = "Nodes to join through first" },
+  { .section = "bootstrap", .name = "anchors-only", .type = KEY_BOOL,
+    .default_text = "false", NODE_FIELD (anchors_only),
+    .description = "Dial only the anchors, never hosts learned from the network "
+                   "(incoming links are still accepted)" },
+  { .section = "bootstrap", .name = "default-bootstrap", .type = KEY_BOOL,
+    .default_text = "true", NODE_FIELD (default_bootstrap),
+    .description = "Contact the built-in UDP host caches and GWebCaches when no host is known" },
+  { .section = "bootstrap", .name = "udp-host-caches", .type = KEY_LIST, .items = ITEM_HOST_PORT,
+    .default_text = "", NODE_FIELD (udp_host_caches),
+    .description = "UDP host caches to bootstrap from; this or gwebcaches, "
+                   "when set, replaces both built-in lists" },
+  { .section = "bootstrap", .name = "gwebcaches", .type = KEY_LIST, .items = ITEM_HTTP_URL,
+    .default_text = "", NODE_FIELD (gwebcaches),
+    .description = "GWebCaches to bootstrap from; this or udp-host-caches, "
+                   "when set, replaces both built-in lists" },
+
+  { .section = "library", .name = "data-dir", .type = KEY_STRING,
+    .default_text = "", NODE_FIELD (data_dir),
+    .description = "Where the library and the host cache live; "
+                   "empty: $XDG_DATA_HOME/shoal" },
+  { .section = "library", .name = "shares", .type = KEY_LIST, .items = ITEM_TEXT,
+    .default_text = "", DAEMON_FIELD (shares),
+    .description = "Folders to share" },
+  { .section = "library", .name = "browse-host", .type = KEY_BOOL,
+    .default_text = "true", NODE_FIELD (browse_host),
+    .description = "Let other servents list our shared files" },
+
+  { .section = "transfers", .name = "download-dir", .type = KEY_STRING,
+    .default_text = "", NODE_FIELD (download_dir),
+    .description = "Where finished downloads go; empty: your Downloads folder" },
+  { .section = "transfers", .name = "upload-kbps", INT_RANGE (0, UPLOAD_KBPS_MAX),
+    .default_text = G_STRINGIFY (SHOAL_ROLE_DEFAULT_UPLOAD_KBPS), NODE_FIELD (upload_kbps),
+    .description = "Upload bandwidth this host has, in kbit/s" },
+};
+
+typedef enum
+{
+  OPTION_TEXT,        /* char *: the key's value */
+  OPTION_LIST,        /* GStrv: the key's items */
+  OPTION_SETS_TRUE,   /* gboolean: when given, the key is true */
+  OPTION_SETS_FALSE,  /* gboolean: when given, the key is false */
+} OptionKind;
+
+typedef struct
+{
+  const char *option;
+  const char *section;
+  const char *key;
+  OptionKind  kind;
+  gsize       offset;  /* in ShoaldOptions */
+} OptionOverride;
+
+#define OPTION_FIELD(member) G_STRUCT_OFFSET (ShoaldOptions, member)
+
+static const OptionOverride option_overrides[] = {
+  { "--port", "network", "port", OPTION_TEXT, OPTION_FIELD (port) },
+  { "--listen-address", "network", "listen-address", OPTION_TEXT, OPTION_FIELD (listen_address) },
+  { "--allow-private", "network", "allow-private", OPTION_SETS_TRUE, OPTION_FIELD (allow_private) },
+  { "--role", "roles", "role", OPTION_TEXT, OPTION_FIELD (role) },
+  { "--qrp-period", "roles", "qrp-period-s", OPTION_TEXT, OPTION_FIELD (qrp_period_s) },
+  { "--promote-after", "roles", "promote-after-s", OPTION_TEXT, OPTION_FIELD (promote_after_s) },
+  { "--demote-after", "roles", "demote-after-s", OPTION_TEXT, OPTION_FIELD (demote_after_s) },
+  { "--role-switch-interval", "roles", "switch-interval-s", OPTION_TEXT,
+    OPTION_FIELD (switch_interval_s) },
+  { "--anchor", "bootstrap", "anchors", OPTION_LIST, OPTION_FIELD (anchors) },
+  { "--anchors-only", "bootstrap", "anchors-only", OPTION_SETS_TRUE, OPTION_FIELD (anchors_only) },
+  { "--no-default-bootstrap", "bootstrap", "default-bootstrap", OPTION_SETS_FALSE,
+    OPTION_FIELD (no_default_bootstrap) },
+  { "--uhc", "bootstrap", "udp-host-caches", OPTION_LIST, OPTION_FIELD (udp_host_caches) },
+  { "--gwc", "bootstrap", "gwebcaches", OPTION_LIST, OPTION_FIELD (gwebcaches) },
+  { "--data-dir", "library", "data-dir", OPTION_TEXT, OPTION_FIELD (data_dir) },
+  { "--share", "library", "shares", OPTION_LIST, OPTION_FIELD (shares) },
+  { "--no-browse-host", "library", "browse-host", OPTION_SETS_FALSE, OPTION_FIELD (no_browse_host) },
+  { "--download-dir", "transfers", "download-dir", OPTION_TEXT, OPTION_FIELD (download_dir) },
+  { "--upload-kbps", "transfers", "upload-kbps", OPTION_TEXT, OPTION_FIELD (upload_kbps) },
+};
+
+G_DEFINE_QUARK (shoald-config-error-quark, shoald_config_error)
+
+static const ConfigKey *
+find_key (const char *section,
+          const char *name)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (config_keys); i++)
+    if (strcmp (config_keys[i].section, section) == 0 && strcmp (config_keys[i].name, name) == 0)
+      return &config_keys[i];
+  return NULL;
+}
+
+static gboolean
+is_known_section (const char *section)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (config_keys); i++)
+    if (strcmp (config_keys[i].section, section) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+static gpointer
+field_of (const ShoaldConfig *config,
+          const ConfigKey    *key)
+{
+  guint8 *owner = key->owner == IN_NODE_CONFIG ? (guint8 *) config->node : (guint8 *) config;
+
+  return owner + key->offset;
+}
+
+/* Through memcpy: the fields are guint16, guint, gboolean and enums. */
+static void
+store_number (gpointer field,
+              gsize    size,
+              guint    value)
+{
+  guint16 narrow = (guint16) value;
+
+  if (size == sizeof narrow)
+    memcpy (field, &narrow, sizeof narrow);
+  else
+    {
+      g_assert (size == sizeof value);
+      memcpy (field, &value, sizeof value);
+    }
+}
+
+/* "a number from 0 to 65535", "auto, leaf or ultrapeer": what a key takes,
+ * for the printed file and for errors. */
+static char *
+describe_values (const ConfigKey *key)
+{
+  g_autoptr(GString) text = NULL;
+
+  switch (key->type)
+    {
+    case KEY_INT:
+      return g_strdup_printf ("a number from %u to %u", key->min, key->max);
+    case KEY_BOOL:
+      return g_strdup ("true or false");
+    case KEY_ENUM:
+      text = g_string_new (key->choices[0]);
+      for (guint i = 1; key->choices[i] != NULL; i++)
+        g_string_append_printf (text, key->choices[i + 1] != NULL ? ", %s" : " or %s",
+                                key->choices[i]);
+      return g_string_free (g_steal_pointer (&text), FALSE);
+    case KEY_STRING:
+      return g_strdup ("text");
+    case KEY_LIST:
+    case KEY_ANCHORS:
+      return g_strdup_printf ("a list of %s, separated by \";\"", list_names[key->items]);
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+static gboolean
+fail_expected (const char  *expected,
+               const char  *got,
+               GError     **error)
+{
+  g_autofree char *shown = g_utf8_make_valid (got, -1);
+
+  g_set_error (error, SHOALD_CONFIG_ERROR, SHOALD_CONFIG_ERROR_BAD_VALUE,
+               "expected %s, got “%s”", expected, shown);
+  return FALSE;
+}
+
+static gboolean
+parse_number (const ConfigKey  *key,
+              const char       *text,
+              guint            *number,
+              GError          **error)
+{
+  guint64 parsed;
+
+  if (!g_ascii_string_to_unsigned (text, 10, key->min, key->max, &parsed, NULL))
+    {
+      g_autofree char *expected = describe_values (key);
+
+      return fail_expected (expected, text, error);
+    }
+  *number = (guint) parsed * key->scale;
+  return TRUE;
+}
+
+static gboolean
+parse_bool (const char  *text,
+            guint       *flag,
+            GError     **error)
+{
+  if (strcmp (text, "true") == 0)
+    *flag = TRUE;
+  else if (strcmp (text, "false") == 0)
+    *flag = FALSE;
+  else
+    return fail_expected ("true or false", text, error);
+  return TRUE;
+}
+
+static gboolean
+parse_choice (const ConfigKey  *key,
+              const char       *text,
+              guint            *index,
+              GError          **error)
+{
+  g_autofree char *expected = NULL;
+
+  for (guint i = 0; key->choices[i] != NULL; i++)
+    if (strcmp (key->choices[i], text) == 0)
+      {
+        *index = i;
+        return TRUE;
+      }
+  expected = describe_values (key);
+  return fail_expected (expected, text, error);
+}
+
+/* An empty text keeps the default: there is no way to write NULL. */
+static void
+store_text (gpointer  field,
+            char     *text)
+{
+  char **slot = field;
+
+  if (*text == '\0')
+    {
+      g_free (text);
+      return;
+    }
+  g_free (*slot);
+  *slot = text;
+}
+
+/* One value, from the file or an option, for any key but a list. */
+static gboolean
+set_value (ShoaldConfig     *config,
+           const ConfigKey  *key,
+           const char       *text,
+           GError          **error)
+{
+  g_autofree char *value = g_strstrip (g_strdup (text));
+  gpointer field = field_of (config, key);
+  guint number = 0;
+
+  switch (key->type)
+    {
+    case KEY_INT:
+      if (!parse_number (key, value, &number, error))
+        return FALSE;
+      break;
+    case KEY_BOOL:
+      if (!parse_bool (value, &number, error))
+        return FALSE;
+      break;
+    case KEY_ENUM:
+      if (!parse_choice (key, value, &number, error))
+        return FALSE;
+      break;
+    case KEY_STRING:
+      store_text (field, g_steal_pointer (&value));
+      return TRUE;
+    case KEY_LIST:
+    case KEY_ANCHORS:
+    default:
+      g_assert_not_reached ();
+    }
+  store_number (field, key->size, number);
+  return TRUE;
+}
+
+/* The rule of shoal_node_config_add_anchor(), also for host caches. */
+static gboolean
+is_host_port (const char *text)
+{
+  const char *colon = strrchr (text, ':');
+
+  return colon != NULL && colon != text &&
+         g_ascii_string_to_unsigned (colon + 1, 10, 1, G_MAXUINT16, NULL, NULL);
+}
+
+static gboolean
+is_valid_item (ItemKind    kind,
+               const char *item)
+{
+  switch (kind)
+    {
+    case ITEM_TEXT:
+      return TRUE;
+    case ITEM_HOST_PORT:
+      return is_host_port (item);
+    case ITEM_HTTP_URL:
+      return g_ascii_strncasecmp (item, HTTP_SCHEME, strlen (HTTP_SCHEME)) == 0 &&
+             item[strlen (HTTP_SCHEME)] != '\0';
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+static gboolean
+replace_anchors (ShoaldConfig  *config,
+                 GPtrArray     *items,
+                 GError       **error)
+{
+  g_ptr_array_set_size (config->node->anchors, 0);
+  for (guint i = 0; i < items->len; i++)
+    if (!shoal_node_config_add_anchor (config->node, g_ptr_array_index (items, i), error))
+      return FALSE;
+  return TRUE;
+}
+
+/* A whole list replaces the default (or the file's, for an option); blank
+ * items are dropped, and an empty list keeps what there was. */
+static gboolean
+set_list (ShoaldConfig       *config,
+          const ConfigKey    *key,
+          const char * const *items,
+          GError            **error)
+{
+  g_autoptr(GPtrArray) kept = g_ptr_array_new_with_free_func (g_free);
+  GStrv *slot = field_of (config, key);
+
+  for (guint i = 0; items[i] != NULL; i++)
+    {
+      g_autofree char *item = g_strstrip (g_strdup (items[i]));
+
+      if (*item == '\0')
+        continue;
+      if (!is_valid_item (key->items, item))
+        return fail_expected (item_names[key->items], item, error);
+      g_ptr_array_add (kept, g_steal_pointer (&item));
+    }
+  if (kept->len == 0)
+    return TRUE;
+  if (key->type == KEY_ANCHORS)
+    return replace_anchors (config, kept, error);
+  g_strfreev (*slot);
+  g_ptr_array_add (kept, NULL);
+  *slot = (GStrv) g_ptr_array_free (g_steal_pointer (&kept), FALSE);
+  return TRUE;
+}
+
+/* NULL and an empty list are the same list. */
+static gboolean
+same_lists (GStrv a,
+            GStrv b)
+{
+  guint length = a != NULL ? g_strv_length (a) : 0;
+
+  if (length != (b != NULL ? g_strv_length (b) : 0))
+    return FALSE;
+  for (guint i = 0; i < length; i++)
+    if (strcmp (a[i], b[i]) != 0)
+      return FALSE;
+  return TRUE;
+}
+
+static gboolean
+same_anchors (const GPtrArray *a,
+              const GPtrArray *b)
+{
+  if (a->len != b->len)
+    return FALSE;
+  for (guint i = 0; i < a->len; i++)
+    if (strcmp (g_ptr_array_index (a, i), g_ptr_array_index (b, i)) != 0)
+      return FALSE;
+  return TRUE;
+}
+
+static gboolean
+same_value (const ConfigKey    *key,
+            const ShoaldConfig *a,
+            const ShoaldConfig *b)
+{
+  gpointer field_a = field_of (a, key);
+  gpointer field_b = field_of (b, key);
+  char **text_a = field_a, **text_b = field_b;
+  GStrv *list_a = field_a, *list_b = field_b;
+  GPtrArray **array_a = field_a, **array_b = field_b;
+
+  switch (key->type)
+    {
+    case KEY_INT:
+    case KEY_BOOL:
+    case KEY_ENUM:
+      return memcmp (field_a, field_b, key->size) == 0;
+    case KEY_STRING:
+      return g_strcmp0 (*text_a, *text_b) == 0;
+    case KEY_LIST:
+      return same_lists (*list_a, *list_b);
+    case KEY_ANCHORS:
+      return same_anchors (*array_a, *array_b);
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+ShoaldConfig *
+shoald_config_new_default (void)
+{
+  ShoaldConfig *config = g_new0 (ShoaldConfig, 1);
+
+  config->node = shoal_node_config_new_default ();
+  return config;
+}
+
+void
+shoald_config_free (ShoaldConfig *config)
+{
+  if (config == NULL)
+    return;
+  shoal_node_config_free (config->node);
+  g_strfreev (config->shares);
+  g_free (config);
+}
+
+gboolean
+shoald_config_equal (const ShoaldConfig *a,
+                     const ShoaldConfig *b)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (config_keys); i++)
+    if (!same_value (&config_keys[i], a, b))
+      return FALSE;
+  return TRUE;
+}
+
+char *
+shoald_config_get_default_path (void)
+{
+  return g_build_filename (g_get_user_config_dir (), CONFIG_DIR_NAME, CONFIG_FILE_NAME, NULL);
+}
+
+/* GKeyFile keeps no line numbers, so errors find theirs in the text, read
+ * with GKeyFile's rules: blanks before a line are skipped, '#' starts a
+ * comment, "[name]" opens a group, "key = value" sets a key (its name is
+ * what comes before the '=', without blanks around it). A group maps to
+ * its first header (GKeyFile merges repeated groups), "group\nkey" to the
+ * key's last line (the last value wins); neither name can hold a '\n'. */
+static GHashTable *
+index_lines (const char *data,
+             gsize       length)
+{
+  g_autofree char *text = g_strndup (data, length);
+  g_auto(GStrv) lines = g_strsplit (text, "\n", -1);
+  GHashTable *index = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autofree char *group = NULL;
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      char *line = g_strstrip (lines[i]);
+      gpointer number = GUINT_TO_POINTER (i + 1);
+      const char *equals = strchr (line, '=');
+
+      if (*line == '[')
+        {
+          g_free (group);
+          group = g_strndup (line + 1, strcspn (line + 1, "]"));
+          if (!g_hash_table_contains (index, group))
+            g_hash_table_insert (index, g_strdup (group), number);
+        }
+      else if (*line != '#' && group != NULL && equals != NULL)
+        {
+          g_autofree char *name = g_strstrip (g_strndup (line, (gsize) (equals - line)));
+
+          g_hash_table_insert (index, g_strconcat (group, "\n", name, NULL), number);
+        }
+    }
+  return index;
+}
+
+static guint
+line_of_key (GHashTable *index,
+             const char *group,
+             const char *name)
+{
+  g_autofree char *composite = g_strconcat (group, "\n", name, NULL);
+
+  return GPOINTER_TO_UINT (g_hash_table_lookup (index, composite));
+}
+
+static gboolean
+loads (const char *data,
+       gsize       length)
+{
+  g_autoptr(GKeyFile) key_file = g_key_file_new ();
+
+  return g_key_file_load_from_data (key_file, data, length, KEY_FILE_FLAGS, NULL);
+}
+
+/* GKeyFile stops at the first line it cannot read but does not say which:
+ * that line ends the shortest prefix of whole lines that does not load,
+ * found by bisection (each line is read on its own, so a prefix that
+ * fails stays failing as it grows). */
+static guint
+find_bad_line (const char *data,
+               gsize       length)
+{
+  g_autoptr(GArray) ends = g_array_new (FALSE, FALSE, sizeof (gsize));
+  guint good = 0;  /* this many first lines load */
+  guint bad;       /* this many do not */
+
+  for (gsize i = 0; i < length; i++)
+    if (data[i] == '\n' || i + 1 == length)
+      {
+        gsize end = i + 1;
+
+        g_array_append_val (ends, end);
+      }
+  bad = ends->len;
+  while (bad - good > 1)
+    {
+      guint middle = good + (bad - good) / 2;
+
+      if (loads (data, g_array_index (ends, gsize, middle - 1)))
+        good = middle;
+      else
+        bad = middle;
+    }
+  return bad;
+}
+
+/* A value from the file, through GKeyFile's unescaping and list splitting.
+ * GKeyFile may return a value along with an error: the error decides. */
+static gboolean
+set_from_file (ShoaldConfig     *config,
+               GKeyFile         *key_file,
+               const ConfigKey  *key,
+               GError          **error)
+{
+  g_autoptr(GError) read_error = NULL;
+  g_auto(GStrv) items = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *raw = NULL;
+
+  if (key->type == KEY_LIST || key->type == KEY_ANCHORS)
+    items = g_key_file_get_string_list (key_file, key->section, key->name, NULL, &read_error);
+  else
+    text = g_key_file_get_string (key_file, key->section, key->name, &read_error);
+  if (read_error != NULL)
+    {
+      raw = g_key_file_get_value (key_file, key->section, key->name, NULL);
+      return fail_expected ("UTF-8 text with valid escapes", raw != NULL ? raw : "", error);
+    }
+  if (items != NULL)
+    return set_list (config, key, (const char * const *) items, error);
+  return set_value (config, key, text, error);
+}
+
+static gboolean
+apply_group (ShoaldConfig  *config,
+             GKeyFile      *key_file,
+             const char    *group,
+             GHashTable    *index,
+             const char    *file_name,
+             GError       **error)
+{
+  g_auto(GStrv) names = g_key_file_get_keys (key_file, group, NULL, NULL);
+
+  if (!is_known_section (group))
+    {
+      g_set_error (error, SHOALD_CONFIG_ERROR, SHOALD_CONFIG_ERROR_UNKNOWN_KEY,
+                   "%s:%u: unknown section [%s]", file_name,
+                   GPOINTER_TO_UINT (g_hash_table_lookup (index, group)), group);
+      return FALSE;
+    }
+  for (guint i = 0; names != NULL && names[i] != NULL; i++)
+    {
+      const ConfigKey *key = find_key (group, names[i]);
+      guint line = line_of_key (index, group, names[i]);
+      g_autoptr(GError) value_error = NULL;
+
+      if (key == NULL)
+        {
+          g_set_error (error, SHOALD_CONFIG_ERROR, SHOALD_CONFIG_ERROR_UNKNOWN_KEY,
+                       "%s:%u: unknown key “%s” in [%s]", file_name, line, names[i], group);
+          return FALSE;
+        }
+      if (!set_from_file (config, key_file, key, &value_error))
+        {
+          g_set_error (error, SHOALD_CONFIG_ERROR, SHOALD_CONFIG_ERROR_BAD_VALUE,
+                       "%s:%u: key “%s” in [%s]: %s", file_name, line, names[i], group,
+                       value_error->message);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+ShoaldConfig *
+shoald_config_load_data (const char  *data,
+                         gsize        length,
+                         const char  *file_name,
+                         GError     **error)
+{
+  g_autoptr(GKeyFile) key_file = g_key_file_new ();
+  g_autoptr(GError) syntax_error = NULL;
+  g_autoptr(GHashTable) index = NULL;
+  g_autoptr(ShoaldConfig) config = NULL;
+  g_auto(GStrv) groups = NULL;
+
+  g_return_val_if_fail (data != NULL || length == 0, NULL);
+  g_return_val_if_fail (file_name != NULL, NULL);
+
+  if (!g_key_file_load_from_data (key_file, data != NULL ? data : "", length,
+                                  KEY_FILE_FLAGS, &syntax_error))
+    {
+      g_set_error (error, SHOALD_CONFIG_ERROR, SHOALD_CONFIG_ERROR_SYNTAX, "%s:%u: %s",
+                   file_name, find_bad_line (data, length), syntax_error->message);
+      return NULL;
+    }
+  index = index_lines (data != NULL ? data : "", length);
+  config = shoald_config_new_default ();
+  groups = g_key_file_get_groups (key_file, NULL);
+  for (guint i = 0; groups[i] != NULL; i++)
+    if (!apply_group (config, key_file, groups[i], index, file_name, error))
+      return NULL;
+  return g_steal_pointer (&config);
+}
+
+ShoaldConfig *
+shoald_config_load_file (const char  *path,
+                         GError     **error)
+{
+  g_autofree char *data = NULL;
+  gsize length = 0;
+
+  g_return_val_if_fail (path != NULL, NULL);
+
+  if (!g_file_get_contents (path, &data, &length, error))
+    return NULL;
+  return shoald_config_load_data (data, length, path, error);
+}
+
+/* "# " lines broken between words. */
+static void
+append_comment (GString    *text,
+                const char *sentence)
+{
+  g_auto(GStrv) words = g_strsplit (sentence, " ", -1);
+  glong column = 0;
+
+  for (guint i = 0; words[i] != NULL; i++)
+    {
+      glong width = g_utf8_strlen (words[i], -1);
+
+      if (column > 0 && column + 1 + width > COMMENT_WIDTH)
+        {
+          g_string_append_c (text, '\n');
+          column = 0;
+        }
+      if (column == 0)
+        {
+          g_string_append_c (text, '#');
+          column = 1;
+        }
+      g_string_append_printf (text, " %s", words[i]);
+      column += 1 + width;
+    }
+  g_string_append_c (text, '\n');
+}
+
+static void
+append_key (GString         *text,
+            const ConfigKey *key)
+{
+  g_autofree char *values = describe_values (key);
+  g_autofree char *description = g_strconcat (key->description, ".", NULL);
+  g_autofree char *summary = g_strdup_printf ("%s: %s. Default: %s.", key->name, values,
+                                              *key->default_text != '\0' ? key->default_text
+                                                                         : "empty");
+
+  g_string_append_c (text, '\n');
+  append_comment (text, description);
+  append_comment (text, summary);
+  g_string_append_printf (text, "%s=%s\n", key->name, key->default_text);
+}
+
+char *
+shoald_config_print_default (void)
+{
+  GString *text = g_string_new (FILE_HEADER);
+  const char *section = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (config_keys); i++)
+    {
+      if (g_strcmp0 (section, config_keys[i].section) != 0)
+        {
+          section = config_keys[i].section;
+          g_string_append_printf (text, "\n[%s]\n", section);
+        }
+      append_key (text, &config_keys[i]);
+    }
+  return g_string_free (text, FALSE);
+}
+
+static gboolean
+apply_option (ShoaldConfig          *config,
+              const OptionOverride  *override,
+              const ShoaldOptions   *options,
+              GError               **error)
+{
+  const ConfigKey *key = find_key (override->section, override->key);
+  gconstpointer field = (const guint8 *) options + override->offset;
+  char * const *text = field;
+  const GStrv *items = field;
+  const gboolean *given = field;
+
+  g_assert (key != NULL);
+  switch (override->kind)
+    {
+    case OPTION_TEXT:
+      return *text == NULL || set_value (config, key, *text, error);
+    case OPTION_LIST:
+      return *items == NULL || set_list (config, key, (const char * const *) *items, error);
+    case OPTION_SETS_TRUE:
+      return !*given || set_value (config, key, "true", error);
+    case OPTION_SETS_FALSE:
+      return !*given || set_value (config, key, "false", error);
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+gboolean
+shoald_config_apply_options (ShoaldConfig        *config,
+                             const ShoaldOptions *options,
+                             GError             **error)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (option_overrides); i++)
+    {
+      g_autoptr(GError) option_error = NULL;
+
+      if (!apply_option (config, &option_overrides[i], options, &option_error))
+        {
+          g_set_error (error, SHOALD_CONFIG_ERROR, SHOALD_CONFIG_ERROR_BAD_VALUE, "%s: %s",
+                       option_overrides[i].option, option_error->message);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+void
+shoald_options_clear (ShoaldOptions *options)
+{
+  g_clear_pointer (&options->port, g_free);
+  g_clear_pointer (&options->listen_address, g_free);
+  g_clear_pointer (&options->data_dir, g_free);
+  g_clear_pointer (&options->download_dir, g_free);
+  g_clear_pointer (&options->role, g_free);
+  g_clear_pointer (&options->qrp_period_s, g_free);
+  g_clear_pointer (&options->promote_after_s, g_free);
+  g_clear_pointer (&options->demote_after_s, g_free);
+  g_clear_pointer (&options->switch_interval_s, g_free);
+  g_clear_pointer (&options->upload_kbps, g_free);
+  g_clear_pointer (&options->anchors, g_strfreev);
+  g_clear_pointer (&options->shares, g_strfreev);
+  g_clear_pointer (&options->udp_host_caches, g_strfreev);
+  g_clear_pointer (&options->gwebcaches, g_strfreev);
+}
