@@ -91,23 +91,6 @@ running_query_free (gpointer pointer)
   g_free (query);
 }
 
-static guint
-guid_hash (gconstpointer key)
-{
-  const ShoalGuid *guid = key;
-  guint hash;
-
-  memcpy (&hash, guid->bytes, sizeof hash);
-  return hash;
-}
-
-static gboolean
-guid_equal (gconstpointer a,
-            gconstpointer b)
-{
-  return shoal_guid_equal (a, b);
-}
-
 static gint64
 now (void)
 {
@@ -913,7 +896,7 @@ shoal_router_init (ShoalRouter *self)
   self->routes = shoal_route_table_new (SHOAL_ROUTE_TABLE_DEFAULT_WINDOW_USEC,
                                         SHOAL_ROUTE_TABLE_DEFAULT_CAPACITY);
   self->links = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL, router_link_free);
-  self->queries = g_hash_table_new_full (guid_hash, guid_equal, NULL, running_query_free);
+  self->queries = g_hash_table_new_full (shoal_guid_hash, shoal_guid_equal, NULL, running_query_free);
   self->qrp_period_ms = SHOAL_ROUTER_DEFAULT_QRP_PERIOD_MS;
 }
 

@@ -37,22 +37,6 @@ typedef struct
   ShoalQueryHitSha1Form  sha1_form;
 } Answer;
 
-static guint
-guid_hash (gconstpointer key)
-{
-  guint hash;
-
-  memcpy (&hash, ((const ShoalGuid *) key)->bytes, sizeof hash);
-  return hash;
-}
-
-static gboolean
-guid_equal (gconstpointer a,
-            gconstpointer b)
-{
-  return shoal_guid_equal (a, b);
-}
-
 /* The router's way to the links ------------------------------------------------- */
 
 static ShoalLinkPriority
@@ -650,7 +634,7 @@ shoal_servent_init (ShoalServent *self)
 {
   self->cancellable = g_cancellable_new ();
   self->searches = g_list_store_new (SHOAL_TYPE_SEARCH);
-  self->searches_by_guid = g_hash_table_new (guid_hash, guid_equal);
+  self->searches_by_guid = g_hash_table_new (shoal_guid_hash, shoal_guid_equal);
 }
 
 /* Public API ------------------------------------------------------------------------------ */
