@@ -390,31 +390,14 @@ static void
 answer_connect_back (Peer               *peer,
                      const ShoalMessage *message)
 {
-  ShoalNodeManager *self = peer->manager;
-  g_autoptr(GSocketClient) client = NULL;
-  g_autoptr(GSocketAddress) target = NULL;
-  char text[SHOAL_IPV4_ENDPOINT_STRLEN];
-  ShoalIpv4Endpoint address_only = { peer->remote.address, 0 };
-  guint16 port;
+  ShoalIpv4Endpoint probed = { peer->remote.address, 0 };
 
   if (peer->connect_back_done || peer->remote.address == 0 ||
-      !shoal_vendor_tcp_connect_back_parse (message->vendor, &port, NULL))
+      !shoal_vendor_tcp_connect_back_parse (message->vendor, &probed.port, NULL))
     return;
   peer->connect_back_done = TRUE;
-  target = g_inet_socket_address_new_from_string (shoal_ipv4_endpoint_format (&address_only, FALSE, text),
-                                                  port);
-  client = g_socket_client_new ();
-  g_socket_client_set_timeout (client, CONNECT_BACK_TIMEOUT_S);
-  if (self->config->listen_address != NULL)
-    {
-      g_autoptr(GSocketAddress) local =
-        g_inet_socket_address_new_from_string (self->config->listen_address, 0);
-
-      if (local != NULL)
-        g_socket_client_set_local_address (client, local);
-    }
-  g_socket_client_connect_async (client, G_SOCKET_CONNECTABLE (target), self->cancellable,
-                                 on_probe_connected, NULL);
+  shoal_node_manager_connect_async (peer->manager, &probed, CONNECT_BACK_TIMEOUT_S, on_probe_connected,
+                                    NULL);
 }
 
 static gboolean
@@ -812,12 +795,42 @@ on_connected (GObject      *source,
                                            self->cancellable, on_outgoing_handshake, connection);
 }
 
+/* A node given one address speaks from it too (a host with several
+ * addresses, or many nodes on one machine in tests). */
+static GSocketClient *
+new_client (ShoalNodeManager *self,
+            guint             timeout_s)
+{
+  GSocketClient *client = g_socket_client_new ();
+
+  g_socket_client_set_timeout (client, timeout_s);
+  if (self->config->listen_address != NULL)
+    {
+      g_autoptr(GSocketAddress) local =
+        g_inet_socket_address_new_from_string (self->config->listen_address, 0);
+
+      if (local != NULL)
+        g_socket_client_set_local_address (client, local);
+    }
+  return client;
+}
+
+static GSocketAddress *
+endpoint_address (const ShoalIpv4Endpoint *endpoint)
+{
+  char text[SHOAL_IPV4_ENDPOINT_STRLEN];
+  ShoalIpv4Endpoint address_only = { endpoint->address, 0 };
+
+  return g_inet_socket_address_new_from_string (shoal_ipv4_endpoint_format (&address_only, FALSE, text),
+                                                endpoint->port);
+}
+
 static void
 dial (ShoalNodeManager        *self,
       GSocketConnectable      *target,
       const ShoalIpv4Endpoint *endpoint)
 {
-  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketClient) client = new_client (self, SHOAL_NODE_MANAGER_CONNECT_TIMEOUT_S);
   Connection *connection = g_new0 (Connection, 1);
 
   connection->self = g_object_ref (self);
@@ -830,17 +843,6 @@ dial (ShoalNodeManager        *self,
       shoal_host_cache_set_in_use (self->hosts, endpoint, TRUE);
     }
   self->dials_in_flight++;
-  g_socket_client_set_timeout (client, SHOAL_NODE_MANAGER_CONNECT_TIMEOUT_S);
-  /* A node given one address speaks from it too (a host with several
-   * addresses, or many nodes on one machine in tests). */
-  if (self->config->listen_address != NULL)
-    {
-      g_autoptr(GSocketAddress) local =
-        g_inet_socket_address_new_from_string (self->config->listen_address, 0);
-
-      if (local != NULL)
-        g_socket_client_set_local_address (client, local);
-    }
   g_socket_client_connect_async (client, target, self->cancellable, on_connected, connection);
 }
 
@@ -848,11 +850,7 @@ static void
 dial_endpoint (ShoalNodeManager        *self,
                const ShoalIpv4Endpoint *endpoint)
 {
-  char text[SHOAL_IPV4_ENDPOINT_STRLEN];
-  ShoalIpv4Endpoint address_only = { endpoint->address, 0 };
-  g_autoptr(GSocketAddress) address =
-    g_inet_socket_address_new_from_string (shoal_ipv4_endpoint_format (&address_only, FALSE, text),
-                                           endpoint->port);
+  g_autoptr(GSocketAddress) address = endpoint_address (endpoint);
 
   dial (self, G_SOCKET_CONNECTABLE (address), endpoint);
 }
@@ -1558,4 +1556,23 @@ shoal_node_manager_get_listener (ShoalNodeManager *self)
 {
   g_return_val_if_fail (SHOAL_IS_NODE_MANAGER (self), NULL);
   return self->listener;
+}
+
+void
+shoal_node_manager_connect_async (ShoalNodeManager        *self,
+                                  const ShoalIpv4Endpoint *endpoint,
+                                  guint                    timeout_s,
+                                  GAsyncReadyCallback      callback,
+                                  gpointer                 user_data)
+{
+  g_autoptr(GSocketClient) client = NULL;
+  g_autoptr(GSocketAddress) target = NULL;
+
+  g_return_if_fail (SHOAL_IS_NODE_MANAGER (self));
+  g_return_if_fail (endpoint != NULL);
+
+  client = new_client (self, timeout_s);
+  target = endpoint_address (endpoint);
+  g_socket_client_connect_async (client, G_SOCKET_CONNECTABLE (target), self->cancellable,
+                                 callback, user_data);
 }

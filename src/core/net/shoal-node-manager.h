@@ -72,6 +72,15 @@ ShoalIpv4Endpoint shoal_node_manager_get_advertised (ShoalNodeManager *self);
 gboolean          shoal_node_manager_get_reachable (ShoalNodeManager *self);
 /* Promotions and demotions since start. */
 guint             shoal_node_manager_get_role_switches (ShoalNodeManager *self);
+/* Connects to @endpoint as our own dials do (from our listen address
+ * when one is set), giving up after @timeout_s and at shutdown; the
+ * callback finishes with g_socket_client_connect_finish() on its source
+ * object. For connections that are not links: connect-backs, GIVs. */
+void              shoal_node_manager_connect_async (ShoalNodeManager        *self,
+                                                    const ShoalIpv4Endpoint *endpoint,
+                                                    guint                    timeout_s,
+                                                    GAsyncReadyCallback      callback,
+                                                    gpointer                 user_data);
 /* Queues a whole message on link @link_id; FALSE when there is no such
  * link or its queue refused it. */
 gboolean          shoal_node_manager_send          (ShoalNodeManager  *self,

@@ -249,31 +249,15 @@ on_router_push (ShoalRouter  *router,
 {
   ShoalServent *self = user_data;
   const ShoalPush *push = message->push;
-  g_autoptr(GSocketClient) client = NULL;
-  g_autoptr(GSocketAddress) target = NULL;
-  char text[SHOAL_IPV4_ENDPOINT_STRLEN];
-  ShoalIpv4Endpoint address_only = { push->endpoint.address, 0 };
   PushCallback *callback;
 
   if (self->uploads == NULL || !shoal_host_is_dialable (&push->endpoint, self->config->allow_private))
     return;
-  target = g_inet_socket_address_new_from_string (shoal_ipv4_endpoint_format (&address_only, FALSE, text),
-                                                  push->endpoint.port);
-  client = g_socket_client_new ();
-  g_socket_client_set_timeout (client, SHOAL_SERVENT_PUSH_CONNECT_TIMEOUT_S);
-  if (self->config->listen_address != NULL)
-    {
-      g_autoptr(GSocketAddress) local =
-        g_inet_socket_address_new_from_string (self->config->listen_address, 0);
-
-      if (local != NULL)
-        g_socket_client_set_local_address (client, local);
-    }
   callback = g_new0 (PushCallback, 1);
   callback->self = g_object_ref (self);
   callback->file_index = push->file_index;
-  g_socket_client_connect_async (client, G_SOCKET_CONNECTABLE (target), self->cancellable,
-                                 on_push_connected, callback);
+  shoal_node_manager_connect_async (self->node, &push->endpoint, SHOAL_SERVENT_PUSH_CONNECT_TIMEOUT_S,
+                                    on_push_connected, callback);
 }
 
 /* Downloads -------------------------------------------------------------------- */
