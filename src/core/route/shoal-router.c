@@ -48,6 +48,7 @@ struct _ShoalRouter
 
   ShoalRouteTable    *routes;
   GHashTable         *links;         /* id → RouterLink* */
+  guint               leaf_links;    /* how many of them are our leaves */
   GHashTable         *queries;       /* ShoalGuid* → RunningQuery* */
   ShoalQrpTable      *local_table;
   ShoalRouterStats    stats;
@@ -430,12 +431,17 @@ route_query_from_ultrapeer (ShoalRouter        *self,
                             ShoalRouteVerdict   verdict,
                             guint8              ttl)
 {
-  g_autoptr(ShoalQrpQueryKeys) keys = shoal_qrp_query_keys_new (message->query);
+  gboolean to_leaves = verdict == SHOAL_ROUTE_NEW && self->leaf_links > 0;
   guint8 hops = (guint8) (message->header.hops + 1);
+  g_autoptr(ShoalQrpQueryKeys) keys = NULL;
 
+  /* Hashing the words is the dearest step of a relay: only when a QRP
+   * table is to be asked (our leaves', or peers' on the last hop). */
+  if (to_leaves || ttl - 1 == 1)
+    keys = shoal_qrp_query_keys_new (message->query);
   flood_to_ultrapeers (self, &message->header.guid, message->payload, (guint8) (ttl - 1), hops,
                        keys, link->id);
-  if (verdict == SHOAL_ROUTE_NEW)
+  if (to_leaves)
     send_to_matching_leaves (self, &message->header.guid, message->payload, hops, keys, link->id);
 }
 
@@ -825,6 +831,7 @@ shoal_router_dispose (GObject *object)
     g_hash_table_remove_all (self->queries);
   if (self->links != NULL)
     g_hash_table_remove_all (self->links);
+  self->leaf_links = 0;
   G_OBJECT_CLASS (shoal_router_parent_class)->dispose (object);
 }
 
@@ -964,9 +971,13 @@ shoal_router_add_link (ShoalRouter               *self,
   g_return_if_fail (link_id != SHOAL_ROUTE_LOCAL);
   g_return_if_fail (info != NULL);
 
+  link = g_hash_table_lookup (self->links, &link_id);
+  if (link != NULL)
+    self->leaf_links -= link->info.peer_is_leaf;
   link = g_new0 (RouterLink, 1);
   link->id = link_id;
   link->info = *info;
+  self->leaf_links += info->peer_is_leaf;
   g_hash_table_replace (self->links, &link->id, link);
   send_tables (self, link);
 }
@@ -977,9 +988,14 @@ shoal_router_remove_link (ShoalRouter *self,
 {
   GHashTableIter iter;
   gpointer value;
+  RouterLink *link;
 
   g_return_if_fail (SHOAL_IS_ROUTER (self));
 
+  link = g_hash_table_lookup (self->links, &link_id);
+  if (link == NULL)
+    return;
+  self->leaf_links -= link->info.peer_is_leaf;
   g_hash_table_remove (self->links, &link_id);
   shoal_route_table_forget_link (self->routes, link_id);
   /* A leaf gone: nobody wants the results of its queries any more. */
