@@ -1,6 +1,8 @@
 /* shoal-test-node.c — one shoald process for multi-node tests. */
 #include "shoal-test-node.h"
 
+#include "shoal-test-loop.h"
+
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <fcntl.h>
@@ -195,4 +197,30 @@ shoal_test_status_count_links (JsonObject *status,
   for (guint i = 0; i < json_array_get_length (links); i++)
     count += g_str_equal (json_object_get_string_member (json_array_get_object_element (links, i), "role"), role);
   return count;
+}
+
+typedef struct
+{
+  ShoalTestNode *node;
+  gint64         files;
+} FilesWait;
+
+static gboolean
+has_hashed_files (gpointer data)
+{
+  FilesWait *wait = data;
+  g_autoptr(JsonObject) status = shoal_test_node_status (wait->node);
+
+  return json_object_get_int_member (status, "files") == wait->files;
+}
+
+void
+shoal_test_node_wait_hashed (ShoalTestNode *node,
+                             guint          files,
+                             guint          timeout_ms)
+{
+  FilesWait wait = { node, files };
+
+  shoal_test_poll_until (has_hashed_files, &wait, STATUS_POLL_MS * 10, timeout_ms,
+                         "the node's shared files to be hashed");
 }

@@ -38,6 +38,11 @@ void           shoal_test_node_kill       (ShoalTestNode *node);
 /* Asks for a fresh status.json and returns its root object (transfer
  * full). */
 JsonObject    *shoal_test_node_status     (ShoalTestNode *node);
+/* Runs the default main context until the node's status counts exactly
+ * @files hashed shared files; fails the test after @timeout_ms. */
+void           shoal_test_node_wait_hashed (ShoalTestNode *node,
+                                            guint          files,
+                                            guint          timeout_ms);
 /* The links of a status, by role. */
 guint          shoal_test_status_count_links (JsonObject *status,
                                               const char *role);

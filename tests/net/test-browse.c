@@ -13,15 +13,6 @@
 #define CLOSED_ADDRESS "127.0.17.2"
 #define SHARED_NAME "browsable_marmalade_recipe.txt"
 #define TIMEOUT_MS 30000
-#define POLL_MS 250
-
-static gboolean
-has_hashed_file (gpointer data)
-{
-  g_autoptr(JsonObject) status = shoal_test_node_status (data);
-
-  return json_object_get_int_member (status, "files") == 1;
-}
 
 /* Sends a browse request and returns the whole answer. */
 static GByteArray *
@@ -93,8 +84,8 @@ test_browse_host (void)
   shoal_test_node_share_file (closed_node, SHARED_NAME, "marmalade");
   shoal_test_node_start (open_node, open_args);
   shoal_test_node_start (closed_node, closed_args);
-  shoal_test_poll_until (has_hashed_file, open_node, POLL_MS, TIMEOUT_MS, "the shared file's hash");
-  shoal_test_poll_until (has_hashed_file, closed_node, POLL_MS, TIMEOUT_MS, "the shared file's hash");
+  shoal_test_node_wait_hashed (open_node, 1, TIMEOUT_MS);
+  shoal_test_node_wait_hashed (closed_node, 1, TIMEOUT_MS);
   status = shoal_test_node_status (open_node);
   g_assert_true (shoal_guid_from_hex (json_object_get_string_member (status, "guid"), -1, &guid, NULL));
 

@@ -22,14 +22,6 @@
 #define POLL_MS 250
 
 static gboolean
-has_hashed_file (gpointer data)
-{
-  g_autoptr(JsonObject) status = shoal_test_node_status (data);
-
-  return json_object_get_int_member (status, "files") == 1;
-}
-
-static gboolean
 on_incoming (GSocketService    *service,
              GSocketConnection *connection,
              GObject           *source,
@@ -101,7 +93,7 @@ test_pushed_upload (void)
 
   shoal_test_node_share_file (node, FILE_NAME, FILE_TEXT);
   shoal_test_node_start (node, args);
-  shoal_test_poll_until (has_hashed_file, node, POLL_MS, TIMEOUT_MS, "the shared file's hash");
+  shoal_test_node_wait_hashed (node, 1, TIMEOUT_MS);
   status = shoal_test_node_status (node);
   g_assert_true (shoal_guid_from_hex (json_object_get_string_member (status, "guid"), -1,
                                       &guid, NULL));
@@ -233,7 +225,7 @@ test_download_through_push (void)
   nat = shoal_test_nat_new (NAT_INSIDE, NAT_OUTSIDE, UP_ADDRESS);
   shoal_test_node_share_file (source, HIDDEN_NAME, HIDDEN_TEXT);
   shoal_test_node_start (source, source_args);
-  shoal_test_poll_until (has_hashed_file, source, POLL_MS, TIMEOUT_MS, "the source's hash");
+  shoal_test_node_wait_hashed (source, 1, TIMEOUT_MS);
   shoal_test_poll_until (leaf_table_in, ultrapeer, POLL_MS, TIMEOUT_MS,
                          "the source's QRP table at its ultrapeer");
 

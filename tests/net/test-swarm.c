@@ -24,7 +24,6 @@
 #define LIAR_FILE_SIZE (16 * 1024 * 1024)
 #define CHUNK (1024 * 1024)
 #define TIMEOUT_MS 240000
-#define POLL_MS 250
 
 typedef struct
 {
@@ -53,14 +52,6 @@ write_random_file (const char *path,
   g_assert_cmpint (fclose (file), ==, 0);
   g_assert_true (shoal_sha1_file (path, sha1, NULL, NULL, NULL, NULL, &error));
   g_assert_no_error (error);
-}
-
-static gboolean
-source_has_file (gpointer data)
-{
-  g_autoptr(JsonObject) status = shoal_test_node_status (data);
-
-  return json_object_get_int_member (status, "files") == 1;
 }
 
 static void
@@ -104,8 +95,7 @@ start_sources (Swarm      *swarm,
       shoal_test_node_start (swarm->sources[i], args);
     }
   for (guint i = 0; i < SOURCES; i++)
-    shoal_test_poll_until (source_has_file, swarm->sources[i], POLL_MS, TIMEOUT_MS,
-                           "a source's hash of the file");
+    shoal_test_node_wait_hashed (swarm->sources[i], 1, TIMEOUT_MS);
 }
 
 static void
