@@ -166,6 +166,23 @@ read_boolean (const ShoalHeaderBlock *headers,
          shoal_header_value_parse_boolean (value, result, NULL);
 }
 
+/* A small number: X-Degree, X-Max-TTL. */
+static gboolean
+read_number (const ShoalHeaderBlock *headers,
+             const char             *name,
+             guint                   max,
+             guint                  *number)
+{
+  const char *value = shoal_header_block_get (headers, name);
+  g_autofree char *text = value != NULL ? g_strstrip (g_strdup (value)) : NULL;
+  guint64 parsed;
+
+  if (text == NULL || !g_ascii_string_to_unsigned (text, 10, 0, max, &parsed, NULL))
+    return FALSE;
+  *number = (guint) parsed;
+  return TRUE;
+}
+
 static RoleClaim
 read_role_claim (const ShoalHeaderBlock *headers)
 {
@@ -216,12 +233,10 @@ query_routing_supported (const ShoalProtocolVersion *version)
 static gboolean
 is_modern_ultrapeer (const ShoalHeaderBlock *headers)
 {
-  const char *degree = shoal_header_block_get (headers, "X-Degree");
-  guint64 value;
+  guint degree;
 
-  return degree != NULL &&
-         g_ascii_string_to_unsigned (degree, 10, 0, G_MAXUINT, &value, NULL) &&
-         value >= SHOAL_HANDSHAKE_MIN_ULTRAPEER_DEGREE &&
+  return read_number (headers, "X-Degree", G_MAXUINT, &degree) &&
+         degree >= SHOAL_HANDSHAKE_MIN_ULTRAPEER_DEGREE &&
          shoal_header_block_get (headers, "X-Dynamic-Querying") != NULL;
 }
 
@@ -267,6 +282,24 @@ append_try_hosts (GArray     *hosts,
   g_array_append_vals (hosts, offered->data, offered->len);
 }
 
+/* What the peer says it does; a later block (its step 3) overrides. */
+static void
+read_features (ShoalHandshakeResult   *result,
+               const ShoalHeaderBlock *block)
+{
+  guint number;
+  gboolean needed;
+
+  if (shoal_header_block_get (block, "X-Ultrapeer-Query-Routing") != NULL)
+    result->last_hop_qrp = TRUE;
+  if (read_number (block, "X-Max-TTL", G_MAXUINT8, &number))
+    result->max_ttl = (guint8) number;
+  if (read_number (block, "X-Degree", G_MAXUINT16, &number))
+    result->degree = number;
+  if (read_boolean (block, "X-Ultrapeer-Needed", &needed) && needed)
+    result->ultrapeers_wanted = TRUE;
+}
+
 /* Everything a peer's block tells, whatever step and status it is. */
 static void
 learn_from_block (ShoalHandshakeResult   *result,
@@ -297,6 +330,7 @@ learn_from_block (ShoalHandshakeResult   *result,
   append_try_hosts (result->try_hosts,
                     shoal_header_block_get (block, "X-Try"));
   read_query_routing (block, &result->query_routing);
+  read_features (result, block);
 }
 
 /* The default judge --------------------------------------------------------- */

@@ -120,6 +120,10 @@ typedef struct
  * @refusal_code: on a refusal, its status code, else 0
  * @refusal_reason: (nullable): on a refusal, its reason
  * @refused_by_peer: the refusal came from the peer, not from us
+ * @last_hop_qrp: the peer sent X-Ultrapeer-Query-Routing
+ * @max_ttl: its X-Max-TTL, 0 when it did not say
+ * @degree: its X-Degree, 0 when it did not say
+ * @ultrapeers_wanted: it said X-Ultrapeer-Needed: True
  *
  * What a handshake established. A failed handshake also yields one when
  * the peer said anything (see the _finish() functions): the headers of a
@@ -144,6 +148,10 @@ typedef struct
   guint16               refusal_code;
   char                 *refusal_reason;
   gboolean              refused_by_peer;
+  gboolean              last_hop_qrp;
+  guint8                max_ttl;
+  guint                 degree;
+  gboolean              ultrapeers_wanted;
 } ShoalHandshakeResult;
 
 void                  shoal_handshake_result_free (ShoalHandshakeResult *result);

@@ -444,28 +444,14 @@ on_link_closed (ShoalLink    *link,
 
 /* Links --------------------------------------------------------------------------- */
 
-/* An ultrapeer that answered our handshake with X-Ultrapeer-Needed: True
- * wants more ultrapeers: what lets a capable leaf promote itself. */
-static void
-learn_ultrapeers_wanted (ShoalNodeManager           *self,
-                         const ShoalHandshakeResult *result)
-{
-  for (guint i = 0; result->peer_blocks != NULL && i < result->peer_blocks->len; i++)
-    {
-      const char *value = shoal_header_block_get (g_ptr_array_index (result->peer_blocks, i),
-                                                  "X-Ultrapeer-Needed");
-      g_autofree char *text = value != NULL ? g_strstrip (g_strdup (value)) : NULL;
-
-      if (text != NULL && g_ascii_strcasecmp (text, "true") == 0)
-        self->ultrapeers_wanted_usec = g_get_monotonic_time ();
-    }
-}
-
 static void
 learn_from_handshake (ShoalNodeManager           *self,
                       const ShoalHandshakeResult *result)
 {
-  learn_ultrapeers_wanted (self, result);
+  /* An ultrapeer that wants more ultrapeers: what lets a capable leaf
+   * promote itself. */
+  if (result->ultrapeers_wanted)
+    self->ultrapeers_wanted_usec = g_get_monotonic_time ();
   for (guint i = 0; result->try_hosts != NULL && i < result->try_hosts->len; i++)
     shoal_host_cache_add (self->hosts, &g_array_index (result->try_hosts, ShoalIpv4Endpoint, i),
                           SHOAL_HOST_SOURCE_X_TRY, SHOAL_HOST_ROLE_ULTRAPEER);
@@ -489,38 +475,6 @@ set_reachable (ShoalNodeManager *self)
   g_message ("reachable from outside: incoming connections work");
   self->reachable = TRUE;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REACHABLE]);
-}
-
-/* A small number from a header, 0 when it is not one. */
-static guint
-header_number (const char *value)
-{
-  g_autofree char *text = g_strstrip (g_strdup (value));
-  guint64 number = 0;
-
-  if (!g_ascii_string_to_unsigned (text, 10, 0, G_MAXUINT16, &number, NULL))
-    return 0;
-  return (guint) number;
-}
-
-/* What the peer's last header block says it does (a later block, its
- * step 3, overrides its step 1). */
-static void
-read_peer_features (Peer                       *peer,
-                    const ShoalHandshakeResult *result)
-{
-  for (guint i = 0; result->peer_blocks != NULL && i < result->peer_blocks->len; i++)
-    {
-      const ShoalHeaderBlock *block = g_ptr_array_index (result->peer_blocks, i);
-      const char *value;
-
-      if (shoal_header_block_get (block, "X-Ultrapeer-Query-Routing") != NULL)
-        peer->last_hop_qrp = TRUE;
-      if ((value = shoal_header_block_get (block, "X-Max-TTL")) != NULL)
-        peer->max_ttl = (guint8) MIN (header_number (value), G_MAXUINT8);
-      if ((value = shoal_header_block_get (block, "X-Degree")) != NULL)
-        peer->degree = header_number (value);
-    }
 }
 
 static ShoalPeerInfo *
@@ -643,7 +597,9 @@ add_peer (ShoalNodeManager           *self,
   peer->role = result->peer_role;
   peer->outgoing = outgoing;
   peer->user_agent = g_strdup (result->user_agent);
-  read_peer_features (peer, result);
+  peer->last_hop_qrp = result->last_hop_qrp;
+  peer->max_ttl = result->max_ttl;
+  peer->degree = result->degree;
   if (!outgoing)
     set_reachable (self);
   peer->link = shoal_link_new (stream, result->leftover, result->deflate_input,
