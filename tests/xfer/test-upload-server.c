@@ -1303,9 +1303,9 @@ flood_main (gpointer data)
       flood->clients[i] = client_connect ();
       if (i >= MANY_SILENT_CONNECTIONS)
         client_send_bytes (flood->clients[i], PARTIAL_REQUEST, strlen (PARTIAL_REQUEST));
-      /* The listener's accept queue is short (GLib's backlog of 10): a
-       * client connecting faster than the main loop accepts has its SYNs
-       * dropped and waits a second for each retry. */
+      /* A thousand connections in one burst would overflow the kernel's
+       * accept queue (the listener asks for 512): a client whose SYN is
+       * dropped waits a second before it retries. */
       g_usleep (FLOOD_PACE_US);
     }
   g_usleep (FLOOD_SETTLE_MS * 1000);
