@@ -151,6 +151,57 @@ test_no_duplicate_links (void)
   g_assert_cmpuint (shoal_node_manager_get_link_count (b->manager), ==, 1);
 }
 
+static void
+wait_for_no_links (Node *node)
+{
+  gboolean timed_out = FALSE;
+  guint timeout = g_timeout_add (WAIT_TIMEOUT_MS, on_timeout, &timed_out);
+
+  while (shoal_node_manager_get_link_count (node->manager) > 0 && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  if (timed_out)
+    g_error ("the link did not close within %d ms", WAIT_TIMEOUT_MS);
+  g_source_remove (timeout);
+}
+
+/* The node's traffic is its links' added up, and what a closed link had
+ * counted stays in it. */
+static void
+test_traffic_outlives_links (void)
+{
+  g_autoptr(Node) a = node_start ("127.0.0.9", NULL);
+  g_autofree char *anchor = g_strdup_printf ("127.0.0.9:%u", shoal_node_manager_get_port (a->manager));
+  g_autoptr(Node) b = node_start ("127.0.0.10", anchor);
+  Node *pair[] = { a, b };
+  g_autoptr(GPtrArray) peers = NULL;
+  ShoalLinkStats link = { 0 };
+  ShoalLinkStats before = { 0 };
+  ShoalLinkStats after = { 0 };
+
+  shoal_node_manager_get_traffic (a->manager, &before);
+  g_assert_cmpuint (before.bytes_in, ==, 0);
+  wait_for_links (pair, G_N_ELEMENTS (pair), 1);
+  /* A few keep-alive rounds put messages on the link. */
+  run_for (2 * SHOAL_NODE_MANAGER_TICK_MS);
+  peers = shoal_node_manager_list_peers (a->manager);
+  g_assert_cmpuint (peers->len, ==, 1);
+  g_assert_true (shoal_node_manager_get_link_stats (a->manager,
+                                                    ((ShoalPeerInfo *) g_ptr_array_index (peers, 0))->id,
+                                                    &link));
+  shoal_node_manager_get_traffic (a->manager, &before);
+  g_assert_cmpuint (before.bytes_in, ==, link.bytes_in);
+  g_assert_cmpuint (before.messages_out, ==, link.messages_out);
+  g_assert_cmpuint (before.bytes_in, >, 0);
+
+  shoal_node_manager_close_link (a->manager, ((ShoalPeerInfo *) g_ptr_array_index (peers, 0))->id,
+                                 201, "Test over");
+  wait_for_no_links (a);
+  shoal_node_manager_get_traffic (a->manager, &after);
+  g_assert_cmpuint (after.bytes_in, >=, before.bytes_in);
+  g_assert_cmpuint (after.bytes_out, >=, before.bytes_out);
+  g_assert_cmpuint (after.messages_out, >=, before.messages_out);
+}
+
 /* A UDP host cache on loopback: answers a ping with a pong whose GGEP IPP
  * names @known. */
 typedef struct
@@ -232,6 +283,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/node-manager/triangle-from-one-anchor", test_triangle_from_one_anchor);
   g_test_add_func ("/node-manager/no-duplicate-links", test_no_duplicate_links);
+  g_test_add_func ("/node-manager/traffic-outlives-links", test_traffic_outlives_links);
   g_test_add_func ("/node-manager/bootstrap-from-udp-host-cache", test_bootstrap_from_udp_host_cache);
   return g_test_run ();
 }

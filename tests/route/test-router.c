@@ -674,7 +674,10 @@ test_ttl_bounds (Fixture       *fixture,
                                     MATCHING_TEXT, FLAGS));
       g_assert_cmpuint (stats (fixture).dropped, ==, i + 1);
       g_assert_cmpuint (link_stats (fixture, PEER_A).dropped, ==, i + 1);
+      g_assert_cmpuint (stats (fixture).dropped_queries, ==, i + 1);
     }
+  g_assert_cmpuint (stats (fixture).dropped_hits + stats (fixture).dropped_pushes +
+                    stats (fixture).dropped_other, ==, 0);
   g_assert_cmpuint (fixture->sent->len, ==, 0);
   g_assert_cmpuint (fixture->queries->len, ==, 0);
   g_assert_cmpuint (stats (fixture).queries_in, ==, G_N_ELEMENTS (dropped));
@@ -929,6 +932,7 @@ test_last_hop_qrp (Fixture       *fixture,
   deliver_all (fixture, PEER_C, qrp);
   g_assert_false (shoal_router_link_has_table (fixture->router, PEER_C));
   g_assert_cmpuint (link_stats (fixture, PEER_C).dropped, ==, qrp->len);
+  g_assert_cmpuint (link_stats (fixture, PEER_C).dropped_other, ==, qrp->len);
   g_assert_cmpuint (fixture->closed->len, ==, 0);
 
   first = deliver_query (fixture, PEER_A, &matching, 2, 0, MATCHING_TEXT, FLAGS);
@@ -980,6 +984,7 @@ test_hit_routed_back (Fixture       *fixture,
   g_assert_cmpuint (fixture->sent->len, ==, 0);
   g_assert_cmpuint (stats (fixture).dropped, ==, 1);
   g_assert_cmpuint (link_stats (fixture, PEER_C).dropped, ==, 1);
+  g_assert_cmpuint (stats (fixture).dropped_hits, ==, 1);
   g_assert_cmpuint (fixture->hits->len, ==, 0);
 }
 
@@ -1110,6 +1115,7 @@ test_push_routing (Fixture       *fixture,
   back = deliver_push (fixture, PEER_B, &backwards, &servent, 3, 1);
   g_assert_cmpuint (fixture->sent->len, ==, 0);
   g_assert_cmpuint (stats (fixture).dropped, ==, 2);
+  g_assert_cmpuint (stats (fixture).dropped_pushes, ==, 2);
 }
 
 /* Our own queries ------------------------------------------------------------------- */

@@ -80,6 +80,7 @@ struct _ShoalNodeManager
   guint                 tick;
 
   GHashTable           *peers;          /* id → Peer* */
+  ShoalLinkStats        closed_traffic; /* what the links gone had counted */
   guint64               next_peer_id;
   GHashTable           *dialing;        /* endpoint keys being dialled */
   guint                 dials_in_flight;
@@ -425,15 +426,33 @@ on_link_message (ShoalLink   *link,
 }
 
 static void
+add_link_stats (ShoalLinkStats       *totals,
+                const ShoalLinkStats *more)
+{
+  totals->messages_in += more->messages_in;
+  totals->messages_out += more->messages_out;
+  totals->bytes_in += more->bytes_in;
+  totals->bytes_out += more->bytes_out;
+  totals->payload_bytes_in += more->payload_bytes_in;
+  totals->payload_bytes_out += more->payload_bytes_out;
+  totals->dropped += more->dropped;
+  totals->bad += more->bad;
+}
+
+static void
 on_link_closed (ShoalLink    *link,
                 const GError *error,
                 gpointer      user_data)
 {
   Peer *peer = user_data;
   ShoalNodeManager *self = peer->manager;
+  ShoalLinkStats stats;
 
   g_debug ("link to %s closed: %s", peer->user_agent ? peer->user_agent : "peer",
            error ? error->message : "no reason");
+  /* Kept so that the node's traffic counters never go backwards. */
+  shoal_link_get_stats (link, &stats);
+  add_link_stats (&self->closed_traffic, &stats);
   if (endpoint_is_set (&peer->listen))
     shoal_host_cache_set_in_use (self->hosts, &peer->listen, FALSE);
   shoal_pong_cache_forget_link (self->pongs, peer->id);
@@ -1482,6 +1501,27 @@ shoal_node_manager_get_link_stats (ShoalNodeManager *self,
     return FALSE;
   shoal_link_get_stats (peer->link, stats);
   return TRUE;
+}
+
+void
+shoal_node_manager_get_traffic (ShoalNodeManager *self,
+                                ShoalLinkStats   *totals)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_return_if_fail (SHOAL_IS_NODE_MANAGER (self));
+  *totals = self->closed_traffic;
+  if (self->peers == NULL)
+    return;
+  g_hash_table_iter_init (&iter, self->peers);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      ShoalLinkStats stats;
+
+      shoal_link_get_stats (((Peer *) value)->link, &stats);
+      add_link_stats (totals, &stats);
+    }
 }
 
 ShoalIpv4Endpoint

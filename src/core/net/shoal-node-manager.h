@@ -94,6 +94,10 @@ void              shoal_node_manager_close_link    (ShoalNodeManager *self,
                                                     const char       *reason);
 gsize             shoal_node_manager_get_queued_bytes (ShoalNodeManager *self,
                                                        guint64           link_id);
+/* Every link's traffic counters added up, the closed ones' included:
+ * the node's traffic since it started. */
+void              shoal_node_manager_get_traffic   (ShoalNodeManager *self,
+                                                    ShoalLinkStats   *totals);
 /* The link's traffic counters; FALSE when there is no such link. */
 gboolean          shoal_node_manager_get_link_stats (ShoalNodeManager *self,
                                                      guint64           link_id,

@@ -374,14 +374,35 @@ our_leaf_relayed (ShoalRouter        *self,
   return TRUE;
 }
 
+/* The per-type drop counter of @stats for a message of @type. */
+static guint64 *
+dropped_counter (ShoalRouterStats *stats,
+                 ShoalMessageType  type)
+{
+  switch (type)
+    {
+    case SHOAL_MESSAGE_QUERY:
+      return &stats->dropped_queries;
+    case SHOAL_MESSAGE_QUERY_HIT:
+      return &stats->dropped_hits;
+    case SHOAL_MESSAGE_PUSH:
+      return &stats->dropped_pushes;
+    default:
+      return &stats->dropped_other;
+    }
+}
+
 static void
-drop (ShoalRouter *self,
-      RouterLink  *link,
-      const char  *why)
+drop (ShoalRouter        *self,
+      RouterLink         *link,
+      const ShoalMessage *message,
+      const char         *why)
 {
   g_debug ("dropped a message from link %" G_GUINT64_FORMAT ": %s", link->id, why);
   link->stats.dropped++;
   self->stats.dropped++;
+  (*dropped_counter (&link->stats, message->header.type))++;
+  (*dropped_counter (&self->stats, message->header.type))++;
 }
 
 static gboolean
@@ -472,12 +493,12 @@ handle_query (ShoalRouter        *self,
   self->stats.queries_in++;
   if (ttl_out_of_bounds (header))
     {
-      drop (self, link, "query TTL out of bounds");
+      drop (self, link, message, "query TTL out of bounds");
       return;
     }
   if (g_bytes_get_size (message->payload) > SHOAL_QUERY_FORWARD_SIZE)
     {
-      drop (self, link, "query too large to forward");
+      drop (self, link, message, "query too large to forward");
       return;
     }
   ttl = link->info.peer_is_leaf ? header->ttl : trimmed_ttl (header->ttl, header->hops);
@@ -543,7 +564,7 @@ handle_query_hit (ShoalRouter        *self,
   if (ttl_out_of_bounds (header) ||
       g_bytes_get_size (message->payload) > SHOAL_QUERY_HIT_FORWARD_SIZE)
     {
-      drop (self, link, "query hit TTL or size out of bounds");
+      drop (self, link, message, "query hit TTL or size out of bounds");
       return;
     }
   shoal_route_table_record_servent (self->routes, &message->query_hit->servent_guid, link->id,
@@ -551,7 +572,7 @@ handle_query_hit (ShoalRouter        *self,
   if (!shoal_route_table_lookup (self->routes, &header->guid, SHOAL_MESSAGE_QUERY, now (),
                                  &target_id))
     {
-      drop (self, link, "query hit for a query we never saw");
+      drop (self, link, message, "query hit for a query we never saw");
       return;
     }
   hit_reached_dynamic_query (self, message);
@@ -563,7 +584,7 @@ handle_query_hit (ShoalRouter        *self,
   target = g_hash_table_lookup (self->links, &target_id);
   if (target == NULL)
     {
-      drop (self, link, "query hit whose route closed");
+      drop (self, link, message, "query hit whose route closed");
       return;
     }
   relay_reply (self, target, message);
@@ -587,7 +608,7 @@ handle_push (ShoalRouter        *self,
   self->stats.pushes_in++;
   if (ttl_out_of_bounds (header))
     {
-      drop (self, link, "push TTL out of bounds");
+      drop (self, link, message, "push TTL out of bounds");
       return;
     }
   verdict = shoal_route_table_record (self->routes, &header->guid, SHOAL_MESSAGE_PUSH, link->id,
@@ -607,7 +628,7 @@ handle_push (ShoalRouter        *self,
                                          &target_id) ||
       (target = g_hash_table_lookup (self->links, &target_id)) == NULL || target == link)
     {
-      drop (self, link, "push for a servent we have no route to");
+      drop (self, link, message, "push for a servent we have no route to");
       return;
     }
   relay_reply (self, target, message);
@@ -637,7 +658,7 @@ handle_qrp (ShoalRouter        *self,
 
   if (message->header.hops != 0 || message->header.ttl > 1 || !takes_qrp_from (self, link))
     {
-      drop (self, link, "QRP message we do not take");
+      drop (self, link, message, "QRP message we do not take");
       return;
     }
   if (link->qrp == NULL)
@@ -666,7 +687,7 @@ handle_query_status (ShoalRouter        *self,
   if (!link->info.peer_is_leaf || query == NULL || query->origin != link->id ||
       !shoal_vendor_query_status_response_parse (message->vendor, &hits, NULL))
     {
-      drop (self, link, "query status for no query of that leaf");
+      drop (self, link, message, "query status for no query of that leaf");
       return;
     }
   if (hits == SHOAL_VENDOR_QUERY_STATUS_STOP)

@@ -81,6 +81,10 @@ typedef struct
   guint64 pushes_out;
   guint64 duplicates;          /* dropped as already seen */
   guint64 dropped;             /* dropped for a rule: TTL, size, no route */
+  guint64 dropped_queries;     /* ...of which queries */
+  guint64 dropped_hits;        /* ...query hits */
+  guint64 dropped_pushes;      /* ...pushes */
+  guint64 dropped_other;       /* ...QRP and vendor messages */
   guint64 qrp_updates;         /* QRP messages applied */
 } ShoalRouterStats;
 

@@ -195,6 +195,7 @@ struct _ShoalTransfers
   GListModel         *uploads;       /* of ShoalUpload: the upload server's, or empty */
   GPtrArray          *jobs;          /* of Job, in the order of @downloads */
   guint               n_connections;
+  guint64             bytes_downloaded; /* received from sources, every job */
   GMainContext       *context;
   GSource            *tick_source;
 };
@@ -1048,6 +1049,8 @@ on_fetch_progress (ShoalHttpFetch *fetch,
   guint64 to = job->size > 0 ? MIN (start + written, job->size) : start + written;
 
   job->received += written - conn->reported;
+  if (job->transfers != NULL)
+    job->transfers->bytes_downloaded += written - conn->reported;
   conn->reported = written;
   if (from < to)
     attribution_add (job->written, from, to, conn->source->id);
@@ -2329,6 +2332,13 @@ shoal_transfers_get_uploads (ShoalTransfers *self)
 {
   g_return_val_if_fail (SHOAL_IS_TRANSFERS (self), NULL);
   return self->uploads;
+}
+
+guint64
+shoal_transfers_get_bytes_downloaded (ShoalTransfers *self)
+{
+  g_return_val_if_fail (SHOAL_IS_TRANSFERS (self), 0);
+  return self->bytes_downloaded;
 }
 
 void

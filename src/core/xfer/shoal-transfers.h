@@ -99,6 +99,8 @@ GListModel     *shoal_transfers_get_downloads    (ShoalTransfers *self);
 GListModel     *shoal_transfers_get_uploads      (ShoalTransfers *self);
 /* Whose uploads get_uploads() lists; NULL detaches. Only the list is
  * kept, not the server. */
+/* File bytes received from sources since the transfers started. */
+guint64         shoal_transfers_get_bytes_downloaded (ShoalTransfers *self);
 void            shoal_transfers_set_upload_server (ShoalTransfers    *self,
                                                    ShoalUploadServer *server);
 /* The download of @sha1, or NULL (transfer none). */
