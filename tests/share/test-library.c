@@ -86,6 +86,8 @@ test_share_and_search (Fixture       *fixture,
   g_assert_cmpuint (g_list_model_get_n_items (shoal_library_get_roots (fixture->library)), ==, 1);
   g_assert_cmpuint (shoal_shared_root_get_file_count (fixture->root), ==, 4);
   g_assert_cmpfloat (shoal_library_get_qrp_fill_ratio (fixture->library), >, 0.0);
+  /* Its scan is over: the folder no longer says it is being scanned. */
+  g_assert_false (shoal_shared_root_get_scanning (fixture->root));
 
   results = library_test_search (fixture->library, "tortoise almanac");
   g_assert_cmpuint (results->len, ==, 1);

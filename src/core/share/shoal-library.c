@@ -163,6 +163,7 @@ typedef struct
   /* Roots to show (open) or whose contents changed (scans). */
   GPtrArray         *roots;          /* RootReport* */
   gint64             removed_root_id;
+  gint64             scanned_root_id; /* a scan ended, well or not */
   GArray            *to_hash;        /* HashRequest */
   GArray            *removed;        /* guint32 file indexes */
   guint              stored_hashes;
@@ -700,6 +701,7 @@ worker_scan (ShoalLibrary *self,
   else if (known != NULL)
     g_ptr_array_add (report->roots, root_report_new (job->root_id, job->root_path,
                                                      known, problem_count));
+  report->scanned_root_id = job->root_id;
   report->task = g_steal_pointer (&job->task);
   if (report->task != NULL && error != NULL)
     report->task_error = g_error_copy (error);
@@ -1000,6 +1002,13 @@ report_deliver (ShoalLibrary *self,
     }
   for (guint i = 0; i < report->roots->len; i++)
     show_root (self, g_ptr_array_index (report->roots, i));
+  if (report->scanned_root_id != 0)
+    {
+      ShoalSharedRoot *scanned = find_root (self, report->scanned_root_id, NULL);
+
+      if (scanned != NULL)
+        shoal_shared_root_set_scanning (scanned, FALSE);
+    }
   if (report->rescan_roots)
     rescan_every_root (self, TRUE);
   if (report->removed_root_id != 0)
