@@ -27,6 +27,14 @@ node_free (Node *node)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Node, node_free)
 
+/* The outcome of shoal_node_manager_dial_async(). */
+typedef struct
+{
+  guint64   link_id;
+  GError   *error;
+  gboolean  done;
+} Dial;
+
 static Node *
 node_start_with (const char  *address,
                  const char  *anchor,
@@ -202,6 +210,66 @@ test_traffic_outlives_links (void)
   g_assert_cmpuint (after.messages_out, >=, before.messages_out);
 }
 
+static void
+on_dialled (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  Dial *dial = user_data;
+
+  dial->link_id = shoal_node_manager_dial_finish (SHOAL_NODE_MANAGER (source), result, &dial->error);
+  dial->done = TRUE;
+}
+
+/* Dials @endpoint on request and waits for the outcome. */
+static guint64
+dial_and_wait (Node                    *node,
+               const ShoalIpv4Endpoint *endpoint,
+               GError                 **error)
+{
+  Dial dial = { 0, NULL, FALSE };
+  gboolean timed_out = FALSE;
+  guint timeout = g_timeout_add (WAIT_TIMEOUT_MS, on_timeout, &timed_out);
+
+  shoal_node_manager_dial_async (node->manager, endpoint, on_dialled, &dial);
+  while (!dial.done && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  if (timed_out)
+    g_error ("the dial did not finish within %d ms", WAIT_TIMEOUT_MS);
+  g_source_remove (timeout);
+  if (dial.error != NULL)
+    g_propagate_error (error, dial.error);
+  return dial.link_id;
+}
+
+/* A dial on request (the operator's) finishes with the new link, or says
+ * why there is none. */
+static void
+test_dial_on_request (void)
+{
+  g_autoptr(Node) a = node_start ("127.0.0.11", NULL);
+  g_autoptr(Node) b = node_start ("127.0.0.12", NULL);
+  ShoalIpv4Endpoint b_listen = { 0x7f00000cu, shoal_node_manager_get_port (b->manager) };
+  ShoalIpv4Endpoint nobody = { 0x7f00000du, shoal_node_manager_get_port (b->manager) };
+  g_autoptr(GPtrArray) peers = NULL;
+  g_autoptr(GError) again = NULL;
+  g_autoptr(GError) refused = NULL;
+  guint64 link_id = dial_and_wait (a, &b_listen, NULL);
+
+  g_assert_cmpuint (link_id, >, 0);
+  peers = shoal_node_manager_list_peers (a->manager);
+  g_assert_cmpuint (peers->len, ==, 1);
+  g_assert_cmpuint (((ShoalPeerInfo *) g_ptr_array_index (peers, 0))->id, ==, link_id);
+  g_assert_true (((ShoalPeerInfo *) g_ptr_array_index (peers, 0))->outgoing);
+
+  g_assert_cmpuint (dial_and_wait (a, &b_listen, &again), ==, 0);
+  g_assert_error (again, SHOAL_NET_ERROR, SHOAL_NET_ERROR_REFUSED);
+  /* Nobody listens on 127.0.0.13. */
+  g_assert_cmpuint (dial_and_wait (a, &nobody, &refused), ==, 0);
+  g_assert_nonnull (refused);
+  g_assert_cmpuint (shoal_node_manager_get_link_count (a->manager), ==, 1);
+}
+
 /* A UDP host cache on loopback: answers a ping with a pong whose GGEP IPP
  * names @known. */
 typedef struct
@@ -284,6 +352,7 @@ main (int argc, char **argv)
   g_test_add_func ("/node-manager/triangle-from-one-anchor", test_triangle_from_one_anchor);
   g_test_add_func ("/node-manager/no-duplicate-links", test_no_duplicate_links);
   g_test_add_func ("/node-manager/traffic-outlives-links", test_traffic_outlives_links);
+  g_test_add_func ("/node-manager/dial-on-request", test_dial_on_request);
   g_test_add_func ("/node-manager/bootstrap-from-udp-host-cache", test_bootstrap_from_udp_host_cache);
   return g_test_run ();
 }

@@ -562,39 +562,51 @@ keep_new_duplicate (ShoalNodeManager           *self,
   return TRUE;
 }
 
-static void
+/* Returns the new link's id, or 0 (and why in @error) when the
+ * connection is not kept as a link. */
+static guint64
 add_peer (ShoalNodeManager           *self,
           GIOStream                  *stream,
           ShoalHandshakeResult       *result,
           const ShoalIpv4Endpoint    *remote,
-          gboolean                    outgoing)
+          gboolean                    outgoing,
+          GError                    **error)
 {
   ShoalLinkConfig config;
   Peer *peer;
+  guint64 id;
 
   learn_from_handshake (self, result);
   if (result->crawler)
-    return;
+    {
+      g_set_error (error, SHOAL_NET_ERROR, SHOAL_NET_ERROR_REFUSED, "A crawler, not a peer");
+      return 0;
+    }
   if (result->has_peer_guid && shoal_guid_equal (&result->peer_guid, &self->guid))
     {
       /* We dialled ourselves: forget that address. */
       shoal_host_cache_remove (self->hosts, remote);
       g_io_stream_close_async (stream, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
-      return;
+      g_set_error (error, SHOAL_NET_ERROR, SHOAL_NET_ERROR_REFUSED, "That is this node");
+      return 0;
     }
   if (result->has_peer_guid && !keep_new_duplicate (self, result, outgoing))
     {
       g_io_stream_close_async (stream, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
-      return;
+      g_set_error (error, SHOAL_NET_ERROR, SHOAL_NET_ERROR_REFUSED,
+                   "Already linked to that servent");
+      return 0;
     }
   /* Handshakes run side by side and each checked the slots at its step 2:
    * only now is it known whether this one still fits. */
   if (!has_free_slot (self, result->peer_role))
     {
-      g_debug ("no free %s slot left for a finished handshake",
-               result->peer_role == SHOAL_PEER_ROLE_ULTRAPEER ? "ultrapeer" : "leaf");
+      const char *role = result->peer_role == SHOAL_PEER_ROLE_ULTRAPEER ? "ultrapeer" : "leaf";
+
+      g_debug ("no free %s slot left for a finished handshake", role);
+      g_set_error (error, SHOAL_NET_ERROR, SHOAL_NET_ERROR_REFUSED, "No free %s slot left", role);
       g_io_stream_close_async (stream, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
-      return;
+      return 0;
     }
   /* Messages are small and a hit waits on nobody: no Nagle delay. */
   if (G_IS_SOCKET_CONNECTION (stream))
@@ -607,7 +619,7 @@ add_peer (ShoalNodeManager           *self,
 
   peer = g_new0 (Peer, 1);
   peer->manager = self;
-  peer->id = ++self->next_peer_id;
+  peer->id = id = ++self->next_peer_id;
   peer->remote = *remote;
   peer->listen = endpoint_is_set (&result->peer_listen) ? result->peer_listen
                                                         : (outgoing ? *remote : (ShoalIpv4Endpoint) { 0, 0 });
@@ -642,6 +654,7 @@ add_peer (ShoalNodeManager           *self,
     g_signal_emit (self, signals[SIGNAL_LINK_ADDED], 0, info);
   }
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LINK_COUNT]);
+  return id;
 }
 
 /* Incoming --------------------------------------------------------------------------- */
@@ -653,12 +666,14 @@ typedef struct
   ShoalIpv4Endpoint  remote;
   gboolean           outgoing;
   gint64            *dial_key;   /* outgoing: our entry in self->dialing */
+  GTask             *task;       /* a dial someone waits for; else NULL */
 } Connection;
 
 static void
 connection_free (Connection *connection)
 {
   g_clear_object (&connection->stream);
+  g_clear_object (&connection->task);
   g_free (connection->dial_key);
   g_object_unref (connection->self);
   g_free (connection);
@@ -675,10 +690,11 @@ on_incoming_handshake (GObject      *source,
   g_autoptr(ShoalHandshakeResult) done =
     shoal_gnutella_handshake_incoming_finish (result, &failed, &error);
 
-  if (done != NULL)
-    add_peer (connection->self, connection->stream, done, &connection->remote, FALSE);
-  else
+  if (done == NULL)
     g_debug ("incoming handshake failed: %s", error->message);
+  else if (add_peer (connection->self, connection->stream, done, &connection->remote, FALSE,
+                     &error) == 0)
+    g_debug ("incoming link not kept: %s", error->message);
   connection_free (connection);
 }
 
@@ -703,20 +719,26 @@ on_gnutella_connection (ShoalListener *listener,
 
 /* Dialling ------------------------------------------------------------------------------ */
 
+/* @link_id: the new link, or 0 and @error says why there is none. */
 static void
-dial_done (Connection *connection,
-           gboolean    linked)
+dial_done (Connection   *connection,
+           guint64       link_id,
+           const GError *error)
 {
   ShoalNodeManager *self = connection->self;
 
   self->dials_in_flight--;
   if (connection->dial_key != NULL)
     g_hash_table_remove (self->dialing, connection->dial_key);
-  if (!linked && endpoint_is_set (&connection->remote))
+  if (link_id == 0 && endpoint_is_set (&connection->remote))
     {
       shoal_host_cache_report_failure (self->hosts, &connection->remote);
       shoal_host_cache_set_in_use (self->hosts, &connection->remote, FALSE);
     }
+  if (connection->task != NULL && link_id != 0)
+    g_task_return_pointer (connection->task, g_memdup2 (&link_id, sizeof link_id), g_free);
+  else if (connection->task != NULL)
+    g_task_return_error (connection->task, g_error_copy (error));
   connection_free (connection);
 }
 
@@ -730,14 +752,16 @@ on_outgoing_handshake (GObject      *source,
   g_autoptr(GError) error = NULL;
   g_autoptr(ShoalHandshakeResult) done =
     shoal_gnutella_handshake_outgoing_finish (result, &failed, &error);
+  guint64 link_id = 0;
 
   if (failed != NULL)
     learn_from_handshake (connection->self, failed);
   if (done != NULL)
-    add_peer (connection->self, connection->stream, done, &connection->remote, TRUE);
-  else
-    g_debug ("outgoing handshake failed: %s", error->message);
-  dial_done (connection, done != NULL);
+    link_id = add_peer (connection->self, connection->stream, done, &connection->remote, TRUE,
+                        &error);
+  if (link_id == 0)
+    g_debug ("outgoing link failed: %s", error->message);
+  dial_done (connection, link_id, error);
 }
 
 static void
@@ -755,7 +779,7 @@ on_connected (GObject      *source,
   if (socket == NULL)
     {
       g_debug ("cannot connect: %s", error->message);
-      dial_done (connection, FALSE);
+      dial_done (connection, 0, error);
       return;
     }
   /* The client's connect timeout stays on the socket: a link that reads
@@ -800,7 +824,7 @@ endpoint_address (const ShoalIpv4Endpoint *endpoint)
                                                 endpoint->port);
 }
 
-static void
+static Connection *
 dial (ShoalNodeManager        *self,
       GSocketConnectable      *target,
       const ShoalIpv4Endpoint *endpoint)
@@ -819,6 +843,7 @@ dial (ShoalNodeManager        *self,
     }
   self->dials_in_flight++;
   g_socket_client_connect_async (client, target, self->cancellable, on_connected, connection);
+  return connection;
 }
 
 static void
@@ -1314,8 +1339,18 @@ bind_udp (ShoalNodeManager *self)
   return g_steal_pointer (&udp);
 }
 
+static gboolean
+is_empty_list (const char *const *list)
+{
+  return list == NULL || list[0] == NULL;
+}
+
+/* The sources the settings name: the built-in lists unless default
+ * bootstrap is off, both replaced when either list is given. The
+ * bootstrap is made when the first source appears and dropped when none
+ * is left (the UDP socket stays: the port is ours). */
 static void
-start_bootstrap (ShoalNodeManager *self)
+configure_bootstrap (ShoalNodeManager *self)
 {
   const char *const *udp_host_caches = self->config->default_bootstrap
     ? shoal_bootstrap_get_default_udp_host_caches () : NULL;
@@ -1325,15 +1360,24 @@ start_bootstrap (ShoalNodeManager *self)
 
   if (self->config->udp_host_caches != NULL || self->config->gwebcaches != NULL)
     {
-      udp_host_caches = self->config->udp_host_caches ? (const char *const *) self->config->udp_host_caches : none;
-      gwebcaches = self->config->gwebcaches ? (const char *const *) self->config->gwebcaches : none;
+      udp_host_caches = (const char *const *) self->config->udp_host_caches;
+      gwebcaches = (const char *const *) self->config->gwebcaches;
     }
-  self->bootstrap = shoal_bootstrap_new (self->hosts);
+  if (is_empty_list (udp_host_caches) && is_empty_list (gwebcaches))
+    {
+      g_clear_object (&self->bootstrap);
+      return;
+    }
+  if (self->bootstrap == NULL)
+    {
+      self->bootstrap = shoal_bootstrap_new (self->hosts);
+      if (self->udp == NULL)
+        self->udp = bind_udp (self);
+      if (self->udp != NULL)
+        shoal_bootstrap_set_udp_socket (self->bootstrap, self->udp);
+    }
   shoal_bootstrap_set_sources (self->bootstrap, udp_host_caches ? udp_host_caches : none,
                                gwebcaches ? gwebcaches : none);
-  self->udp = bind_udp (self);
-  if (self->udp != NULL)
-    shoal_bootstrap_set_udp_socket (self->bootstrap, self->udp);
 }
 
 gboolean
@@ -1361,8 +1405,7 @@ shoal_node_manager_start (ShoalNodeManager  *self,
     self->advertised.address = listen_endpoint.address;
   if (self->advertised.address != 0)
     shoal_host_cache_set_own_endpoint (self->hosts, &self->advertised);
-  if (self->config->default_bootstrap || self->config->udp_host_caches || self->config->gwebcaches)
-    start_bootstrap (self);
+  configure_bootstrap (self);
   self->tick = g_timeout_add (SHOAL_NODE_MANAGER_TICK_MS, on_tick, self);
   fill_slots (self);
   return TRUE;
@@ -1387,6 +1430,121 @@ shoal_node_manager_shutdown (ShoalNodeManager *self)
    * changes and stops its thread; the object stays safe to call. */
   if (self->hosts != NULL)
     g_object_run_dispose (G_OBJECT (self->hosts));
+}
+
+static gboolean
+same_lists (const char *const *a,
+            const char *const *b)
+{
+  if (is_empty_list (a) || is_empty_list (b))
+    return is_empty_list (a) == is_empty_list (b);
+  return g_strv_equal (a, b);
+}
+
+static gboolean
+has_anchor (const GPtrArray *anchors,
+            const char      *anchor)
+{
+  for (guint i = 0; i < anchors->len; i++)
+    if (strcmp (g_ptr_array_index (anchors, i), anchor) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* Anchors no longer wanted are not dialled again (links to them stay);
+ * new ones go first in the queue, dialled as soon as a slot of our role
+ * is free. */
+static void
+update_anchors (ShoalNodeManager *self,
+                const GPtrArray  *anchors)
+{
+  GList *next;
+
+  for (GList *item = self->anchors.head; item != NULL; item = next)
+    {
+      next = item->next;
+      if (!has_anchor (anchors, item->data))
+        {
+          g_free (item->data);
+          g_queue_delete_link (&self->anchors, item);
+        }
+    }
+  for (guint i = anchors->len; i > 0; i--)
+    if (!has_anchor (self->config->anchors, g_ptr_array_index (anchors, i - 1)))
+      g_queue_push_head (&self->anchors, g_strdup (g_ptr_array_index (anchors, i - 1)));
+  g_ptr_array_set_size (self->config->anchors, 0);
+  for (guint i = 0; i < anchors->len; i++)
+    g_ptr_array_add (self->config->anchors, g_strdup (g_ptr_array_index (anchors, i)));
+}
+
+static void
+update_bootstrap_sources (ShoalNodeManager      *self,
+                          const ShoalNodeConfig *config)
+{
+  if (self->config->default_bootstrap == config->default_bootstrap &&
+      same_lists ((const char *const *) self->config->udp_host_caches,
+                  (const char *const *) config->udp_host_caches) &&
+      same_lists ((const char *const *) self->config->gwebcaches,
+                  (const char *const *) config->gwebcaches))
+    return;
+  self->config->default_bootstrap = config->default_bootstrap;
+  g_strfreev (self->config->udp_host_caches);
+  self->config->udp_host_caches = g_strdupv (config->udp_host_caches);
+  g_strfreev (self->config->gwebcaches);
+  self->config->gwebcaches = g_strdupv (config->gwebcaches);
+  if (self->tick != 0)
+    configure_bootstrap (self);
+}
+
+/* A fixed role takes effect at once (the links, agreed for the old role,
+ * go); the automatic one decides at the next tick. */
+static void
+update_role_mode (ShoalNodeManager *self,
+                  ShoalRoleMode     mode)
+{
+  if (self->config->role_mode == mode)
+    return;
+  self->config->role_mode = mode;
+  if (mode == SHOAL_ROLE_MODE_LEAF && self->role != SHOAL_PEER_ROLE_LEAF)
+    switch_role (self, SHOAL_PEER_ROLE_LEAF, "the role is set to leaf");
+  else if (mode == SHOAL_ROLE_MODE_ULTRAPEER && self->role != SHOAL_PEER_ROLE_ULTRAPEER)
+    switch_role (self, SHOAL_PEER_ROLE_ULTRAPEER, "the role is set to ultrapeer");
+}
+
+/* Slots, thresholds and limits are read where they are used: the next
+ * tick fills (or stops filling) slots by the new counts. Links beyond a
+ * smaller count stay until they close; no new one is taken meanwhile. */
+void
+shoal_node_manager_update_config (ShoalNodeManager      *self,
+                                  const ShoalNodeConfig *config)
+{
+  ShoalNodeConfig *mine;
+
+  g_return_if_fail (SHOAL_IS_NODE_MANAGER (self));
+  g_return_if_fail (config != NULL);
+
+  mine = self->config;
+  mine->leaf_ultrapeer_slots = config->leaf_ultrapeer_slots;
+  mine->ultrapeer_peer_slots = config->ultrapeer_peer_slots;
+  mine->ultrapeer_leaf_slots = config->ultrapeer_leaf_slots;
+  mine->max_dials = config->max_dials;
+  mine->qrp_period_ms = config->qrp_period_ms;
+  mine->role_thresholds = config->role_thresholds;
+  mine->upload_kbps = config->upload_kbps;
+  mine->browse_host = config->browse_host;
+  mine->anchors_only = config->anchors_only;
+  update_anchors (self, config->anchors);
+  update_bootstrap_sources (self, config);
+  update_role_mode (self, config->role_mode);
+  if (self->tick != 0)
+    fill_slots (self);
+}
+
+const ShoalNodeConfig *
+shoal_node_manager_get_config (ShoalNodeManager *self)
+{
+  g_return_val_if_fail (SHOAL_IS_NODE_MANAGER (self), NULL);
+  return self->config;
 }
 
 guint16
@@ -1571,4 +1729,45 @@ shoal_node_manager_connect_async (ShoalNodeManager        *self,
   target = endpoint_address (endpoint);
   g_socket_client_connect_async (client, G_SOCKET_CONNECTABLE (target), self->cancellable,
                                  callback, user_data);
+}
+
+void
+shoal_node_manager_dial_async (ShoalNodeManager        *self,
+                               const ShoalIpv4Endpoint *endpoint,
+                               GAsyncReadyCallback      callback,
+                               gpointer                 user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GSocketAddress) address = NULL;
+  char text[SHOAL_IPV4_ENDPOINT_STRLEN];
+
+  g_return_if_fail (SHOAL_IS_NODE_MANAGER (self));
+  task = g_task_new (self, NULL, callback, user_data);
+  g_task_set_source_tag (task, shoal_node_manager_dial_async);
+  shoal_ipv4_endpoint_format (endpoint, TRUE, text);
+  if (self->hosts == NULL || g_cancellable_is_cancelled (self->cancellable))
+    g_task_return_new_error (task, SHOAL_NET_ERROR, SHOAL_NET_ERROR_CLOSED, "Not running");
+  else if (is_connected_to (self, endpoint, NULL))
+    g_task_return_new_error (task, SHOAL_NET_ERROR, SHOAL_NET_ERROR_REFUSED,
+                             "Already linked to %s", text);
+  else if (is_dialing (self, endpoint))
+    g_task_return_new_error (task, SHOAL_NET_ERROR, SHOAL_NET_ERROR_REFUSED,
+                             "Already dialling %s", text);
+  else
+    {
+      address = endpoint_address (endpoint);
+      dial (self, G_SOCKET_CONNECTABLE (address), endpoint)->task = g_steal_pointer (&task);
+    }
+}
+
+guint64
+shoal_node_manager_dial_finish (ShoalNodeManager  *self,
+                                GAsyncResult      *result,
+                                GError           **error)
+{
+  g_autofree guint64 *link_id = NULL;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), 0);
+  link_id = g_task_propagate_pointer (G_TASK (result), error);
+  return link_id != NULL ? *link_id : 0;
 }

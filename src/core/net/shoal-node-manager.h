@@ -50,6 +50,16 @@ gboolean          shoal_node_manager_start         (ShoalNodeManager  *self,
 /* Says BYE 200 to every peer, stops listening and saves the host cache. */
 void              shoal_node_manager_shutdown      (ShoalNodeManager *self);
 
+/* Takes what of @config can change while the node runs: role mode
+ * (a fixed role at once, its links closed), slots, max dials, role
+ * thresholds, upload bandwidth, anchors (new ones dialled first),
+ * anchors-only and the bootstrap sources. Listen address, port, folders
+ * and allow_private stay as they were. */
+void              shoal_node_manager_update_config (ShoalNodeManager      *self,
+                                                    const ShoalNodeConfig *config);
+/* The settings in effect (transfer none). */
+const ShoalNodeConfig *shoal_node_manager_get_config (ShoalNodeManager *self);
+
 guint16           shoal_node_manager_get_port      (ShoalNodeManager *self);
 const ShoalGuid  *shoal_node_manager_get_guid      (ShoalNodeManager *self);
 ShoalPeerRole     shoal_node_manager_get_role      (ShoalNodeManager *self);
@@ -81,6 +91,17 @@ void              shoal_node_manager_connect_async (ShoalNodeManager        *sel
                                                     guint                    timeout_s,
                                                     GAsyncReadyCallback      callback,
                                                     gpointer                 user_data);
+/* Dials @endpoint as a link now, whatever the slots say (the user asked
+ * for it); finishes once the connection and handshake are over, with the
+ * new link's id from dial_finish(), or 0 and an error saying why not
+ * (already linked or dialling, no answer, the handshake refused...). */
+void              shoal_node_manager_dial_async    (ShoalNodeManager        *self,
+                                                    const ShoalIpv4Endpoint *endpoint,
+                                                    GAsyncReadyCallback      callback,
+                                                    gpointer                 user_data);
+guint64           shoal_node_manager_dial_finish   (ShoalNodeManager  *self,
+                                                    GAsyncResult      *result,
+                                                    GError           **error);
 /* Queues a whole message on link @link_id; FALSE when there is no such
  * link or its queue refused it. */
 gboolean          shoal_node_manager_send          (ShoalNodeManager  *self,

@@ -714,6 +714,33 @@ shoal_servent_shutdown (ShoalServent *self)
     shoal_upload_server_stop (self->uploads);
 }
 
+/* The router's period is its default when the setting says 0. */
+static void
+apply_qrp_period (ShoalServent *self)
+{
+  shoal_router_set_qrp_period (self->router, self->config->qrp_period_ms > 0
+                                             ? self->config->qrp_period_ms
+                                             : SHOAL_ROUTER_DEFAULT_QRP_PERIOD_MS);
+}
+
+void
+shoal_servent_update_config (ShoalServent          *self,
+                             const ShoalNodeConfig *config)
+{
+  g_return_if_fail (SHOAL_IS_SERVENT (self));
+  g_return_if_fail (config != NULL);
+
+  if (self->config->qrp_period_ms != config->qrp_period_ms)
+    {
+      self->config->qrp_period_ms = config->qrp_period_ms;
+      apply_qrp_period (self);
+    }
+  self->config->browse_host = config->browse_host;
+  if (self->uploads != NULL)
+    g_object_set (self->uploads, "browse-host", config->browse_host, NULL);
+  shoal_node_manager_update_config (self->node, config);
+}
+
 ShoalNodeManager *
 shoal_servent_get_node_manager (ShoalServent *self)
 {

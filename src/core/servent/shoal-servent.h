@@ -33,6 +33,13 @@ gboolean          shoal_servent_start          (ShoalServent  *self,
                                                 GError       **error);
 /* BYE to every peer; searches stop. */
 void              shoal_servent_shutdown       (ShoalServent *self);
+/* Takes what of @config can change while the servent runs: the role mode
+ * and slots, the role thresholds and upload bandwidth, dials at once, the
+ * QRP period, bootstrap anchors and caches, and browse host. Ports,
+ * addresses, folders and allow_private keep their values until the next
+ * start. */
+void              shoal_servent_update_config  (ShoalServent          *self,
+                                                const ShoalNodeConfig *config);
 
 ShoalNodeManager *shoal_servent_get_node_manager (ShoalServent *self);
 ShoalRouter      *shoal_servent_get_router     (ShoalServent *self);
