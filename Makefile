@@ -6,16 +6,18 @@
 #               UndefinedBehaviorSanitizer, run the whole suite
 #
 # Works as root or as a user with sudo on Debian 12. Elsewhere it names the
-# packages to install and goes on with what is there.
+# packages to install and goes on with what is there. (systemd is there for
+# systemd-analyze, which checks the service units; it need not be running.)
 
 BUILDDIR ?= build
-MESON_OPTIONS = -Db_sanitize=address,undefined -Db_lundef=false -Dfuzzing=true
+# The suite is the headless one: -Dgui=false needs no GTK development files.
+MESON_OPTIONS = -Db_sanitize=address,undefined -Db_lundef=false -Dfuzzing=true -Dgui=false
 
 # Debian 12 package names: the compiler is clang because the fuzz targets
 # need libFuzzer, and one compiler keeps one build directory.
 DEB_PACKAGES = meson ninja-build pkg-config clang libclang-rt-14-dev \
                libglib2.0-dev libjson-glib-dev zlib1g-dev libsqlite3-dev nettle-dev \
-               libmicrohttpd-dev curl
+               libmicrohttpd-dev curl systemd
 
 .PHONY: all run test bench deps configure build clean
 

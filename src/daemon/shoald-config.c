@@ -1,11 +1,21 @@
 /* shoald-config.c — shoal.conf: one table of every setting, read with
- * GKeyFile, printed as a documented default file, and under the options. */
+ * GKeyFile, printed as a documented default file, under the options, by
+ * name for the control API, and applied live to a running servent. */
 #include "shoald-config.h"
 
+#include "shoald-log.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define CONFIG_DIR_NAME "shoal"
 #define CONFIG_FILE_NAME "shoal.conf"
+/* A settings file shoald creates, and its folder: they may name private
+ * folders, so only their owner reads them. */
+#define CONFIG_FILE_MODE 0600
+#define CONFIG_DIR_MODE 0700
 #define MS_PER_S 1000
 
 /* Ranges: wide enough for any real host, narrow enough to catch a typo. */
@@ -24,6 +34,11 @@
 /* Comments of the printed file wrap before this column. */
 #define COMMENT_WIDTH 78
 
+/* What a settings file shoald writes from scratch starts with. */
+#define WRITTEN_FILE_HEADER \
+  " shoal.conf — the settings of shoald, written by shoald.\n" \
+  " `shoald --print-config` prints every setting with its default and what it does."
+
 #define FILE_HEADER \
   "# shoal.conf — the settings of shoald, the headless Shoal servent.\n" \
   "#\n" \
@@ -31,7 +46,10 @@
   "# when XDG_CONFIG_HOME is not set), or the file given with --config FILE.\n" \
   "# Its command-line options override what the file says. Every key is shown\n" \
   "# here set to its default. Lists are separated by \";\". An empty text or\n" \
-  "# list keeps the default.\n"
+  "# list keeps the default.\n" \
+  "#\n" \
+  "# SIGHUP (systemctl reload shoald) makes shoald read this file again and\n" \
+  "# apply the changes at once, except those of keys that need a restart.\n"
 
 typedef enum
 {
@@ -39,6 +57,7 @@ typedef enum
   KEY_BOOL,     /* gboolean */
   KEY_ENUM,     /* an enum whose values index choices */
   KEY_STRING,   /* char * */
+  KEY_ADDRESS,  /* char *: an IP address */
   KEY_LIST,     /* GStrv */
   KEY_ANCHORS,  /* the node config's GPtrArray of "host:port" */
 } KeyType;
@@ -56,10 +75,20 @@ typedef enum
   IN_DAEMON_CONFIG,  /* a field of ShoaldConfig */
 } KeyOwner;
 
-typedef struct
+typedef struct _ConfigKey ConfigKey;
+
+/* What a daemon setting does when it changes while shoald runs (the
+ * node's settings go to the servent together). */
+typedef void (*LiveApply) (const ShoaldConfig *current,
+                           const ShoaldConfig *wanted,
+                           ShoalServent       *servent);
+
+struct _ConfigKey
 {
   const char        *section;
   const char        *name;
+  const char        *id;            /* "section.name" */
+  gboolean           live;          /* a running servent takes it */
   KeyType            type;
   guint              min;           /* KEY_INT */
   guint              max;
@@ -71,7 +100,8 @@ typedef struct
   KeyOwner           owner;
   gsize              offset;
   gsize              size;
-} ConfigKey;
+  LiveApply          apply;         /* a live daemon setting; NULL: none needed */
+};
 
 /* What one item is, for errors, and what a list of them is. */
 static const char *const item_names[] = {
@@ -92,6 +122,13 @@ static const char *const role_names[] = {
   NULL,
 };
 
+static void apply_shares   (const ShoaldConfig *current,
+                            const ShoaldConfig *wanted,
+                            ShoalServent       *servent);
+static void apply_log_file (const ShoaldConfig *current,
+                            const ShoaldConfig *wanted,
+                            ShoalServent       *servent);
+
 /* Numbers, flags and enums are stored by size. */
 G_STATIC_ASSERT (sizeof (ShoalRoleMode) == sizeof (guint));
 G_STATIC_ASSERT (sizeof (gboolean) == sizeof (guint));
@@ -102,6 +139,9 @@ G_STATIC_ASSERT (sizeof (gboolean) == sizeof (guint));
 #define DAEMON_FIELD(member) \
   .owner = IN_DAEMON_CONFIG, .offset = G_STRUCT_OFFSET (ShoaldConfig, member), \
   .size = G_SIZEOF_MEMBER (ShoaldConfig, member)
+#define KEY_NAME(section_name, key_name) \
+  .section = section_name, .name = key_name, .id = section_name "." key_name
+#define LIVE .live = TRUE
 #define INT_RANGE(lowest, highest) \
   .type = KEY_INT, .min = (lowest), .max = (highest), .scale = 1
 #define SECONDS_AS_MS(lowest, highest) \
@@ -112,96 +152,110 @@ G_STATIC_ASSERT (sizeof (gboolean) == sizeof (guint));
  * them (the same macros where there is one), and the tests check that
  * the printed file loads back into the defaults. */
 static const ConfigKey config_keys[] = {
-  { .section = "network", .name = "port", INT_RANGE (0, PORT_MAX),
+  { KEY_NAME ("network", "port"), INT_RANGE (0, PORT_MAX),
     .default_text = G_STRINGIFY (SHOAL_DEFAULT_PORT), NODE_FIELD (port),
     .description = "TCP and UDP port to listen on; 0 picks a free one" },
-  { .section = "network", .name = "listen-address", .type = KEY_STRING,
+  { KEY_NAME ("network", "listen-address"), .type = KEY_STRING,
     .default_text = "", NODE_FIELD (listen_address),
     .description = "Address to listen on; empty: every address, IPv4 and IPv6" },
-  { .section = "network", .name = "allow-private", .type = KEY_BOOL,
+  { KEY_NAME ("network", "allow-private"), .type = KEY_BOOL,
     .default_text = "false", NODE_FIELD (allow_private),
     .description = "Accept and dial private and loopback addresses (LANs, tests)" },
-  { .section = "network", .name = "max-dials", INT_RANGE (1, DIALS_MAX),
+  { KEY_NAME ("network", "max-dials"), LIVE, INT_RANGE (1, DIALS_MAX),
     .default_text = G_STRINGIFY (SHOAL_DEFAULT_MAX_DIALS), NODE_FIELD (max_dials),
     .description = "Outgoing connection attempts under way at once" },
 
-  { .section = "roles", .name = "role", .type = KEY_ENUM, .choices = role_names,
+  { KEY_NAME ("roles", "role"), LIVE, .type = KEY_ENUM, .choices = role_names,
     .default_text = "auto", NODE_FIELD (role_mode),
     .description = "auto starts as a leaf, becomes an ultrapeer when able and "
                    "needed, and a leaf again when it has no leaves" },
-  { .section = "roles", .name = "leaf-ultrapeer-slots", INT_RANGE (1, LINK_SLOTS_MAX),
+  { KEY_NAME ("roles", "leaf-ultrapeer-slots"), LIVE, INT_RANGE (1, LINK_SLOTS_MAX),
     .default_text = G_STRINGIFY (SHOAL_DEFAULT_LEAF_ULTRAPEER_SLOTS),
     NODE_FIELD (leaf_ultrapeer_slots),
     .description = "As a leaf: ultrapeers to stay connected to" },
-  { .section = "roles", .name = "ultrapeer-peer-slots", INT_RANGE (1, LINK_SLOTS_MAX),
+  { KEY_NAME ("roles", "ultrapeer-peer-slots"), LIVE, INT_RANGE (1, LINK_SLOTS_MAX),
     .default_text = G_STRINGIFY (SHOAL_DEFAULT_ULTRAPEER_PEER_SLOTS),
     NODE_FIELD (ultrapeer_peer_slots),
     .description = "As an ultrapeer: other ultrapeers to stay connected to" },
-  { .section = "roles", .name = "ultrapeer-leaf-slots", INT_RANGE (0, LINK_SLOTS_MAX),
+  { KEY_NAME ("roles", "ultrapeer-leaf-slots"), LIVE, INT_RANGE (0, LINK_SLOTS_MAX),
     .default_text = G_STRINGIFY (SHOAL_DEFAULT_ULTRAPEER_LEAF_SLOTS),
     NODE_FIELD (ultrapeer_leaf_slots),
     .description = "As an ultrapeer: leaves to accept" },
-  { .section = "roles", .name = "qrp-period-s", SECONDS_AS_MS (0, QRP_PERIOD_MAX_S),
+  { KEY_NAME ("roles", "qrp-period-s"), LIVE, SECONDS_AS_MS (0, QRP_PERIOD_MAX_S),
     .default_text = "0", NODE_FIELD (qrp_period_ms),
     .description = "As an ultrapeer: seconds between QRP patches to its peers "
                    "when its table changed; 0: the router's (about a minute)" },
-  { .section = "roles", .name = "promote-after-s", INT_RANGE (0, ROLE_DELAY_MAX_S),
+  { KEY_NAME ("roles", "promote-after-s"), LIVE, INT_RANGE (0, ROLE_DELAY_MAX_S),
     .default_text = G_STRINGIFY (SHOAL_ROLE_DEFAULT_MIN_UPTIME_S),
     NODE_FIELD (role_thresholds.min_uptime_s),
     .description = "Automatic role: seconds up before becoming an ultrapeer" },
-  { .section = "roles", .name = "demote-after-s", INT_RANGE (0, ROLE_DELAY_MAX_S),
+  { KEY_NAME ("roles", "demote-after-s"), LIVE, INT_RANGE (0, ROLE_DELAY_MAX_S),
     .default_text = G_STRINGIFY (SHOAL_ROLE_DEFAULT_DEMOTE_AFTER_S),
     NODE_FIELD (role_thresholds.demote_after_s),
     .description = "Automatic role: seconds without leaves before becoming a leaf again" },
-  { .section = "roles", .name = "switch-interval-s", INT_RANGE (0, ROLE_DELAY_MAX_S),
+  { KEY_NAME ("roles", "switch-interval-s"), LIVE, INT_RANGE (0, ROLE_DELAY_MAX_S),
     .default_text = G_STRINGIFY (SHOAL_ROLE_DEFAULT_SWITCH_INTERVAL_S),
     NODE_FIELD (role_thresholds.switch_interval_s),
     .description = "Automatic role: seconds at least between two role changes" },
-  { .section = "roles", .name = "min-descriptors", INT_RANGE (0, DESCRIPTORS_MAX),
+  { KEY_NAME ("roles", "min-descriptors"), LIVE, INT_RANGE (0, DESCRIPTORS_MAX),
     .default_text = G_STRINGIFY (SHOAL_ROLE_DEFAULT_MIN_DESCRIPTORS),
     NODE_FIELD (role_thresholds.min_descriptors),
     .description = "Automatic role: file descriptors needed to become an ultrapeer" },
-  { .section = "roles", .name = "min-upload-kbps", INT_RANGE (0, UPLOAD_KBPS_MAX),
+  { KEY_NAME ("roles", "min-upload-kbps"), LIVE, INT_RANGE (0, UPLOAD_KBPS_MAX),
     .default_text = G_STRINGIFY (SHOAL_ROLE_DEFAULT_MIN_UPLOAD_KBPS),
     NODE_FIELD (role_thresholds.min_upload_kbps),
     .description = "Automatic role: upload bandwidth (kbit/s) needed to become an ultrapeer" },
 
-  { .section = "bootstrap", .name = "anchors", .type = KEY_ANCHORS, .items = ITEM_HOST_PORT,
+  { KEY_NAME ("bootstrap", "anchors"), LIVE, .type = KEY_ANCHORS, .items = ITEM_HOST_PORT,
     .default_text = "", NODE_FIELD (anchors),
     .description = "Nodes to join through first" },
-  { .section = "bootstrap", .name = "anchors-only", .type = KEY_BOOL,
+  { KEY_NAME ("bootstrap", "anchors-only"), LIVE, .type = KEY_BOOL,
     .default_text = "false", NODE_FIELD (anchors_only),
     .description = "Dial only the anchors, never hosts learned from the network "
                    "(incoming links are still accepted)" },
-  { .section = "bootstrap", .name = "default-bootstrap", .type = KEY_BOOL,
+  { KEY_NAME ("bootstrap", "default-bootstrap"), LIVE, .type = KEY_BOOL,
     .default_text = "true", NODE_FIELD (default_bootstrap),
     .description = "Contact the built-in UDP host caches and GWebCaches when no host is known" },
-  { .section = "bootstrap", .name = "udp-host-caches", .type = KEY_LIST, .items = ITEM_HOST_PORT,
+  { KEY_NAME ("bootstrap", "udp-host-caches"), LIVE, .type = KEY_LIST, .items = ITEM_HOST_PORT,
     .default_text = "", NODE_FIELD (udp_host_caches),
     .description = "UDP host caches to bootstrap from; this or gwebcaches, "
                    "when set, replaces both built-in lists" },
-  { .section = "bootstrap", .name = "gwebcaches", .type = KEY_LIST, .items = ITEM_HTTP_URL,
+  { KEY_NAME ("bootstrap", "gwebcaches"), LIVE, .type = KEY_LIST, .items = ITEM_HTTP_URL,
     .default_text = "", NODE_FIELD (gwebcaches),
     .description = "GWebCaches to bootstrap from; this or udp-host-caches, "
                    "when set, replaces both built-in lists" },
 
-  { .section = "library", .name = "data-dir", .type = KEY_STRING,
+  { KEY_NAME ("library", "data-dir"), .type = KEY_STRING,
     .default_text = "", NODE_FIELD (data_dir),
     .description = "Where the library and the host cache live; "
                    "empty: $XDG_DATA_HOME/shoal" },
-  { .section = "library", .name = "shares", .type = KEY_LIST, .items = ITEM_TEXT,
-    .default_text = "", DAEMON_FIELD (shares),
+  { KEY_NAME ("library", "shares"), LIVE, .type = KEY_LIST, .items = ITEM_TEXT,
+    .default_text = "", DAEMON_FIELD (shares), .apply = apply_shares,
     .description = "Folders to share" },
-  { .section = "library", .name = "browse-host", .type = KEY_BOOL,
+  { KEY_NAME ("library", "browse-host"), LIVE, .type = KEY_BOOL,
     .default_text = "true", NODE_FIELD (browse_host),
     .description = "Let other servents list our shared files" },
 
-  { .section = "transfers", .name = "download-dir", .type = KEY_STRING,
+  { KEY_NAME ("transfers", "download-dir"), .type = KEY_STRING,
     .default_text = "", NODE_FIELD (download_dir),
     .description = "Where finished downloads go; empty: your Downloads folder" },
-  { .section = "transfers", .name = "upload-kbps", INT_RANGE (0, UPLOAD_KBPS_MAX),
+  { KEY_NAME ("transfers", "upload-kbps"), LIVE, INT_RANGE (0, UPLOAD_KBPS_MAX),
     .default_text = G_STRINGIFY (SHOAL_ROLE_DEFAULT_UPLOAD_KBPS), NODE_FIELD (upload_kbps),
     .description = "Upload bandwidth this host has, in kbit/s" },
+
+  { KEY_NAME ("api", "address"), .type = KEY_ADDRESS,
+    .default_text = SHOALD_API_DEFAULT_ADDRESS, DAEMON_FIELD (api_address),
+    .description = "Address the control API listens on. Anyone who can reach it "
+                   "and read the token in the data folder controls the servent: "
+                   "keep it on loopback unless a firewall guards it" },
+  { KEY_NAME ("api", "port"), INT_RANGE (0, PORT_MAX),
+    .default_text = G_STRINGIFY (SHOALD_API_DEFAULT_PORT), DAEMON_FIELD (api_port),
+    .description = "TCP port of the control API; 0 picks a free one" },
+
+  { KEY_NAME ("service", "log-file"), LIVE, .type = KEY_STRING,
+    .default_text = "", DAEMON_FIELD (log_file), .apply = apply_log_file,
+    .description = "File the log is appended to, reopened on SIGHUP (logrotate); "
+                   "empty: the journal under systemd, else stderr" },
 };
 
 typedef enum
@@ -244,6 +298,9 @@ static const OptionOverride option_overrides[] = {
   { "--no-browse-host", "library", "browse-host", OPTION_SETS_FALSE, OPTION_FIELD (no_browse_host) },
   { "--download-dir", "transfers", "download-dir", OPTION_TEXT, OPTION_FIELD (download_dir) },
   { "--upload-kbps", "transfers", "upload-kbps", OPTION_TEXT, OPTION_FIELD (upload_kbps) },
+  { "--api-address", "api", "address", OPTION_TEXT, OPTION_FIELD (api_address) },
+  { "--api-port", "api", "port", OPTION_TEXT, OPTION_FIELD (api_port) },
+  { "--log-file", "service", "log-file", OPTION_TEXT, OPTION_FIELD (log_file) },
 };
 
 G_DEFINE_QUARK (shoald-config-error-quark, shoald_config_error)
@@ -314,6 +371,8 @@ describe_values (const ConfigKey *key)
       return g_string_free (g_steal_pointer (&text), FALSE);
     case KEY_STRING:
       return g_strdup ("text");
+    case KEY_ADDRESS:
+      return g_strdup ("an IP address");
     case KEY_LIST:
     case KEY_ANCHORS:
       return g_strdup_printf ("a list of %s, separated by \";\"", list_names[key->items]);
@@ -425,6 +484,11 @@ set_value (ShoaldConfig     *config,
       if (!parse_choice (key, value, &number, error))
         return FALSE;
       break;
+    case KEY_ADDRESS:
+      if (*value != '\0' && !g_hostname_is_ip_address (value))
+        return fail_expected ("an IP address", value, error);
+      store_text (field, g_steal_pointer (&value));
+      return TRUE;
     case KEY_STRING:
       store_text (field, g_steal_pointer (&value));
       return TRUE;
@@ -553,6 +617,7 @@ same_value (const ConfigKey    *key,
     case KEY_ENUM:
       return memcmp (field_a, field_b, key->size) == 0;
     case KEY_STRING:
+    case KEY_ADDRESS:
       return g_strcmp0 (*text_a, *text_b) == 0;
     case KEY_LIST:
       return same_lists (*list_a, *list_b);
@@ -569,7 +634,24 @@ shoald_config_new_default (void)
   ShoaldConfig *config = g_new0 (ShoaldConfig, 1);
 
   config->node = shoal_node_config_new_default ();
+  config->api_address = g_strdup (SHOALD_API_DEFAULT_ADDRESS);
+  config->api_port = SHOALD_API_DEFAULT_PORT;
   return config;
+}
+
+ShoaldConfig *
+shoald_config_copy (const ShoaldConfig *config)
+{
+  ShoaldConfig *copy = g_new0 (ShoaldConfig, 1);
+
+  g_return_val_if_fail (config != NULL, NULL);
+
+  copy->node = shoal_node_config_copy (config->node);
+  copy->shares = g_strdupv (config->shares);
+  copy->api_address = g_strdup (config->api_address);
+  copy->api_port = config->api_port;
+  copy->log_file = g_strdup (config->log_file);
+  return copy;
 }
 
 void
@@ -579,6 +661,8 @@ shoald_config_free (ShoaldConfig *config)
     return;
   shoal_node_config_free (config->node);
   g_strfreev (config->shares);
+  g_free (config->api_address);
+  g_free (config->log_file);
   g_free (config);
 }
 
@@ -833,9 +917,10 @@ append_key (GString         *text,
 {
   g_autofree char *values = describe_values (key);
   g_autofree char *description = g_strconcat (key->description, ".", NULL);
-  g_autofree char *summary = g_strdup_printf ("%s: %s. Default: %s.", key->name, values,
+  g_autofree char *summary = g_strdup_printf ("%s: %s. Default: %s.%s", key->name, values,
                                               *key->default_text != '\0' ? key->default_text
-                                                                         : "empty");
+                                                                         : "empty",
+                                              key->live ? "" : " Needs a restart.");
 
   g_string_append_c (text, '\n');
   append_comment (text, description);
@@ -921,8 +1006,416 @@ shoald_options_clear (ShoaldOptions *options)
   g_clear_pointer (&options->demote_after_s, g_free);
   g_clear_pointer (&options->switch_interval_s, g_free);
   g_clear_pointer (&options->upload_kbps, g_free);
+  g_clear_pointer (&options->api_address, g_free);
+  g_clear_pointer (&options->api_port, g_free);
+  g_clear_pointer (&options->log_file, g_free);
   g_clear_pointer (&options->anchors, g_strfreev);
   g_clear_pointer (&options->shares, g_strfreev);
   g_clear_pointer (&options->udp_host_caches, g_strfreev);
   g_clear_pointer (&options->gwebcaches, g_strfreev);
+}
+
+/* Keys by name ---------------------------------------------------------------- */
+
+static const ConfigKey *
+find_key_by_id (const char  *id,
+                GError     **error)
+{
+  g_autofree char *shown = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (config_keys); i++)
+    if (strcmp (config_keys[i].id, id) == 0)
+      return &config_keys[i];
+  shown = g_utf8_make_valid (id, -1);
+  g_set_error (error, SHOALD_CONFIG_ERROR, SHOALD_CONFIG_ERROR_UNKNOWN_KEY,
+               "unknown key “%s”", shown);
+  return NULL;
+}
+
+static void
+describe_key (const ConfigKey     *key,
+              ShoaldConfigKeyInfo *info)
+{
+  info->name = key->id;
+  info->description = key->description;
+  info->default_text = key->default_text;
+  info->live = key->live;
+}
+
+gboolean
+shoald_config_get_key_info (guint                index,
+                            ShoaldConfigKeyInfo *info)
+{
+  g_return_val_if_fail (info != NULL, FALSE);
+
+  if (index >= G_N_ELEMENTS (config_keys))
+    return FALSE;
+  describe_key (&config_keys[index], info);
+  return TRUE;
+}
+
+gboolean
+shoald_config_find_key (const char          *name,
+                        ShoaldConfigKeyInfo *info)
+{
+  const ConfigKey *key;
+
+  g_return_val_if_fail (name != NULL, FALSE);
+  g_return_val_if_fail (info != NULL, FALSE);
+
+  key = find_key_by_id (name, NULL);
+  if (key == NULL)
+    return FALSE;
+  describe_key (key, info);
+  return TRUE;
+}
+
+static guint
+load_number (gconstpointer field,
+             gsize         size)
+{
+  guint16 narrow;
+  guint value;
+
+  if (size == sizeof narrow)
+    {
+      memcpy (&narrow, field, sizeof narrow);
+      return narrow;
+    }
+  g_assert (size == sizeof value);
+  memcpy (&value, field, sizeof value);
+  return value;
+}
+
+/* Through GKeyFile's own setters: the text is what the file would hold,
+ * escapes and list separators included. */
+static void
+write_value (GKeyFile           *key_file,
+             const ShoaldConfig *config,
+             const ConfigKey    *key)
+{
+  gpointer field = field_of (config, key);
+  char **text = field;
+  GStrv *list = field;
+  GPtrArray **array = field;
+  g_autofree char *digits = NULL;
+
+  switch (key->type)
+    {
+    case KEY_INT:
+      digits = g_strdup_printf ("%u", load_number (field, key->size) / key->scale);
+      g_key_file_set_value (key_file, key->section, key->name, digits);
+      break;
+    case KEY_BOOL:
+      g_key_file_set_value (key_file, key->section, key->name,
+                            load_number (field, key->size) ? "true" : "false");
+      break;
+    case KEY_ENUM:
+      g_key_file_set_value (key_file, key->section, key->name,
+                            key->choices[load_number (field, key->size)]);
+      break;
+    case KEY_STRING:
+    case KEY_ADDRESS:
+      g_key_file_set_string (key_file, key->section, key->name, *text != NULL ? *text : "");
+      break;
+    case KEY_LIST:
+      g_key_file_set_string_list (key_file, key->section, key->name, (const char * const *) *list,
+                                  *list != NULL ? g_strv_length (*list) : 0);
+      break;
+    case KEY_ANCHORS:
+      g_key_file_set_string_list (key_file, key->section, key->name,
+                                  (const char * const *) (*array)->pdata, (*array)->len);
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+static void
+copy_field (ShoaldConfig       *to,
+            const ShoaldConfig *from,
+            const ConfigKey    *key)
+{
+  gpointer target = field_of (to, key);
+  gpointer source = field_of (from, key);
+  char **text_to = target, **text_from = source;
+  GStrv *list_to = target, *list_from = source;
+  GPtrArray **array_to = target, **array_from = source;
+
+  switch (key->type)
+    {
+    case KEY_INT:
+    case KEY_BOOL:
+    case KEY_ENUM:
+      memcpy (target, source, key->size);
+      break;
+    case KEY_STRING:
+    case KEY_ADDRESS:
+      g_free (*text_to);
+      *text_to = g_strdup (*text_from);
+      break;
+    case KEY_LIST:
+      g_strfreev (*list_to);
+      *list_to = g_strdupv (*list_from);
+      break;
+    case KEY_ANCHORS:
+      g_ptr_array_set_size (*array_to, 0);
+      for (guint i = 0; i < (*array_from)->len; i++)
+        g_ptr_array_add (*array_to, g_strdup (g_ptr_array_index (*array_from, i)));
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+char *
+shoald_config_get_text (const ShoaldConfig  *config,
+                        const char          *name,
+                        GError             **error)
+{
+  g_autoptr(GKeyFile) key_file = g_key_file_new ();
+  const ConfigKey *key;
+
+  g_return_val_if_fail (config != NULL, NULL);
+  g_return_val_if_fail (name != NULL, NULL);
+
+  key = find_key_by_id (name, error);
+  if (key == NULL)
+    return NULL;
+  write_value (key_file, config, key);
+  return g_key_file_get_value (key_file, key->section, key->name, error);
+}
+
+/* The text goes through a key file and onto the defaults, as a file's
+ * line would: the same checks, the same unescaping, and an empty text
+ * gives the default. */
+gboolean
+shoald_config_set_text (ShoaldConfig  *config,
+                        const char    *name,
+                        const char    *text,
+                        GError       **error)
+{
+  g_autoptr(GKeyFile) key_file = g_key_file_new ();
+  g_autoptr(ShoaldConfig) scratch = shoald_config_new_default ();
+  g_autoptr(GError) value_error = NULL;
+  const ConfigKey *key;
+
+  g_return_val_if_fail (config != NULL, FALSE);
+  g_return_val_if_fail (name != NULL, FALSE);
+  g_return_val_if_fail (text != NULL, FALSE);
+
+  key = find_key_by_id (name, error);
+  if (key == NULL)
+    return FALSE;
+  /* A line break would end the file's line: the rest would be another. */
+  if (strpbrk (text, "\r\n") != NULL)
+    fail_expected ("a single line", text, &value_error);
+  else
+    {
+      g_key_file_set_value (key_file, key->section, key->name, text);
+      set_from_file (scratch, key_file, key, &value_error);
+    }
+  if (value_error != NULL)
+    {
+      g_set_error (error, SHOALD_CONFIG_ERROR, SHOALD_CONFIG_ERROR_BAD_VALUE, "%s: %s",
+                   key->id, value_error->message);
+      return FALSE;
+    }
+  copy_field (config, scratch, key);
+  return TRUE;
+}
+
+/* The file a symbolic link names is rewritten, not the link replaced. */
+static char *
+resolve_path (const char *path)
+{
+  char *resolved = realpath (path, NULL);
+  char *copy;
+
+  if (resolved == NULL)
+    return g_strdup (path);
+  copy = g_strdup (resolved);
+  free (resolved);
+  return copy;
+}
+
+static gboolean
+make_parent_folder (const char  *path,
+                    GError     **error)
+{
+  g_autofree char *folder = g_path_get_dirname (path);
+  int saved_errno;
+
+  if (g_mkdir_with_parents (folder, CONFIG_DIR_MODE) == 0)
+    return TRUE;
+  saved_errno = errno;
+  g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved_errno),
+               "cannot create %s: %s", folder, g_strerror (saved_errno));
+  return FALSE;
+}
+
+/* GKeyFile keeps every comment, blank line and key it read, in place:
+ * setting a key rewrites its own line only (or adds it to its group). */
+gboolean
+shoald_config_save_keys (const ShoaldConfig  *config,
+                         const char          *path,
+                         const char * const  *names,
+                         GError             **error)
+{
+  g_autoptr(GKeyFile) key_file = g_key_file_new ();
+  g_autoptr(GError) load_error = NULL;
+  g_autofree char *target = NULL;
+  g_autofree char *data = NULL;
+  gsize length = 0;
+  GStatBuf info;
+  int mode = CONFIG_FILE_MODE;
+
+  g_return_val_if_fail (config != NULL, FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+  g_return_val_if_fail (names != NULL, FALSE);
+
+  for (guint i = 0; names[i] != NULL; i++)
+    if (find_key_by_id (names[i], error) == NULL)
+      return FALSE;
+  target = resolve_path (path);
+  if (g_key_file_load_from_file (key_file, target, KEY_FILE_FLAGS | G_KEY_FILE_KEEP_COMMENTS,
+                                 &load_error))
+    {
+      if (g_stat (target, &info) == 0)
+        mode = (int) (info.st_mode & 07777);
+    }
+  else if (g_error_matches (load_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+    g_key_file_set_comment (key_file, NULL, NULL, WRITTEN_FILE_HEADER, NULL);
+  else
+    {
+      g_propagate_prefixed_error (error, g_steal_pointer (&load_error), "%s: ", path);
+      return FALSE;
+    }
+  for (guint i = 0; names[i] != NULL; i++)
+    write_value (key_file, config, find_key_by_id (names[i], NULL));
+  if (!make_parent_folder (target, error))
+    return FALSE;
+  data = g_key_file_to_data (key_file, &length, NULL);
+  return g_file_set_contents_full (target, data, (gssize) length, G_FILE_SET_CONTENTS_CONSISTENT,
+                                   mode, error);
+}
+
+GPtrArray *
+shoald_config_diff (const ShoaldConfig *a,
+                    const ShoaldConfig *b)
+{
+  GPtrArray *names = g_ptr_array_new ();
+
+  g_return_val_if_fail (a != NULL && b != NULL, names);
+
+  for (guint i = 0; i < G_N_ELEMENTS (config_keys); i++)
+    if (!same_value (&config_keys[i], a, b))
+      g_ptr_array_add (names, (gpointer) config_keys[i].id);
+  return names;
+}
+
+/* Live settings ------------------------------------------------------------------ */
+
+static gboolean
+has_item (GStrv       list,
+          const char *item)
+{
+  return list != NULL && g_strv_contains ((const char * const *) list, item);
+}
+
+static void
+on_share_added (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ShoalSharedRoot) root = shoal_library_add_root_finish (SHOAL_LIBRARY (source), result, &error);
+
+  if (root == NULL)
+    g_warning ("cannot share: %s", error->message);
+  else
+    g_message ("sharing %s", shoal_shared_root_get_path (root));
+}
+
+/* The library knows a root by its canonical path. */
+static void
+unshare (ShoalLibrary *library,
+         const char   *path)
+{
+  GListModel *roots = shoal_library_get_roots (library);
+  g_autofree char *canonical = g_canonicalize_filename (path, NULL);
+
+  for (guint i = 0; i < g_list_model_get_n_items (roots); i++)
+    {
+      g_autoptr(ShoalSharedRoot) root = g_list_model_get_item (roots, i);
+
+      if (strcmp (shoal_shared_root_get_path (root), canonical) == 0)
+        {
+          g_message ("no longer sharing %s", canonical);
+          shoal_library_remove_root (library, root);
+          return;
+        }
+    }
+}
+
+/* Folders shared some other way (the API, an earlier run) are left as
+ * they are: only what the setting itself gained or lost changes. */
+static void
+apply_shares (const ShoaldConfig *current,
+              const ShoaldConfig *wanted,
+              ShoalServent       *servent)
+{
+  ShoalLibrary *library = servent != NULL ? shoal_servent_get_library (servent) : NULL;
+
+  if (library == NULL)
+    return;
+  for (guint i = 0; current->shares != NULL && current->shares[i] != NULL; i++)
+    if (!has_item (wanted->shares, current->shares[i]))
+      unshare (library, current->shares[i]);
+  for (guint i = 0; wanted->shares != NULL && wanted->shares[i] != NULL; i++)
+    if (!has_item (current->shares, wanted->shares[i]))
+      shoal_library_add_root_async (library, wanted->shares[i], NULL, on_share_added, NULL);
+}
+
+static void
+apply_log_file (const ShoaldConfig *current,
+                const ShoaldConfig *wanted,
+                ShoalServent       *servent)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!shoald_log_set_file (wanted->log_file, &error))
+    g_warning ("the log stays where it was: %s", error->message);
+}
+
+GPtrArray *
+shoald_config_apply_live (ShoaldConfig       *current,
+                          const ShoaldConfig *wanted,
+                          ShoalServent       *servent)
+{
+  GPtrArray *restart = g_ptr_array_new ();
+  gboolean node_changed = FALSE;
+
+  g_return_val_if_fail (current != NULL && wanted != NULL, restart);
+  g_return_val_if_fail (servent == NULL || SHOAL_IS_SERVENT (servent), restart);
+
+  for (guint i = 0; i < G_N_ELEMENTS (config_keys); i++)
+    {
+      const ConfigKey *key = &config_keys[i];
+
+      if (same_value (key, current, wanted))
+        continue;
+      if (!key->live)
+        {
+          g_ptr_array_add (restart, (gpointer) key->id);
+          continue;
+        }
+      if (key->apply != NULL)
+        key->apply (current, wanted, servent);
+      copy_field (current, wanted, key);
+      node_changed |= key->owner == IN_NODE_CONFIG;
+    }
+  if (node_changed && servent != NULL)
+    shoal_servent_update_config (servent, current->node);
+  return restart;
 }

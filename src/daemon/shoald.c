@@ -1,7 +1,9 @@
 /* shoald.c — the headless servent: joins the Gnutella network, shares
  * folders, routes and answers queries, and stops cleanly on SIGINT or
- * SIGTERM; SIGUSR1 writes its state to status.json in the data dir.
- * Settings come from shoal.conf, under the command line. Links no GTK. */
+ * SIGTERM; SIGUSR1 writes its state to status.json in the data dir;
+ * SIGHUP reads the settings again and reopens the log file. Settings
+ * come from shoal.conf, under the command line. Never forks: systemd
+ * (Type=notify) or a shell runs it. Links no GTK. */
 #include <glib-unix.h>
 #include <gio/gio.h>
 #include <locale.h>
@@ -9,12 +11,20 @@
 #include "shoal-data-lock.h"
 #include "shoal-servent.h"
 #include "shoald-config.h"
+#include "shoald-log.h"
 #include "shoald-status.h"
 
 /* How often the daemon logs a line of status. */
 #define STATUS_INTERVAL_S 30
 /* On shutdown, how long peers get to receive our BYE before we exit. */
 #define SHUTDOWN_GRACE_MS 3000
+
+#define HELP_DESCRIPTION \
+  "shoald never forks into the background: run it under systemd (Type=notify;\n" \
+  "it says READY=1 once listening) or from a shell. Signals: SIGTERM or SIGINT\n" \
+  "stop it cleanly; SIGHUP reads the settings file again (under the options\n" \
+  "given), applies what can change while it runs and reopens the log file;\n" \
+  "SIGUSR1 writes status.json into the data folder."
 
 typedef struct
 {
@@ -24,6 +34,9 @@ typedef struct
   ShoalLibrary     *library;
   char             *status_path;
   gboolean          stopping;
+  ShoaldConfig        *settings;     /* in effect; SIGHUP updates it */
+  const char          *config_path;  /* --config; NULL: the default file */
+  const ShoaldOptions *options;      /* the command line, over the file */
 } Daemon;
 
 static void
@@ -38,6 +51,20 @@ on_root_added (GObject      *source,
     g_warning ("cannot share: %s", error->message);
   else
     g_message ("sharing %s", shoal_shared_root_get_path (root));
+}
+
+/* Once a scan settles: what is shared, and how much had to be hashed
+ * since start (after a restart, only what changed meanwhile). */
+static void
+on_library_busy (ShoalLibrary *library,
+                 GParamSpec   *pspec,
+                 gpointer      user_data)
+{
+  if (shoal_library_get_busy (library))
+    return;
+  g_message ("library: %" G_GUINT64_FORMAT " files, %" G_GUINT64_FORMAT " hashed (%"
+             G_GUINT64_FORMAT " since start)", shoal_library_get_file_count (library),
+             shoal_library_get_hashed_count (library), shoal_library_get_files_hashed (library));
 }
 
 static gboolean
@@ -90,6 +117,7 @@ on_stop_signal (gpointer user_data)
   if (daemon->stopping)
     return G_SOURCE_CONTINUE;
   g_message ("shutting down");
+  shoald_notify ("STOPPING=1");
   daemon->stopping = TRUE;
   shoal_servent_shutdown (daemon->servent);
   if (shoal_node_manager_get_link_count (daemon->node) == 0)
@@ -124,15 +152,76 @@ load_config (const char           *config_path,
   return g_steal_pointer (&config);
 }
 
+static char *
+join_names (GPtrArray *names)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+
+  for (guint i = 0; i < names->len; i++)
+    g_string_append_printf (text, i > 0 ? ", %s" : "%s", (const char *) g_ptr_array_index (names, i));
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
+static void
+apply_reloaded (Daemon             *daemon,
+                const ShoaldConfig *wanted)
+{
+  g_autoptr(GPtrArray) changed = shoald_config_diff (daemon->settings, wanted);
+  g_autoptr(GPtrArray) restart = shoald_config_apply_live (daemon->settings, wanted, daemon->servent);
+  g_autofree char *restart_names = join_names (restart);
+
+  for (guint i = 0; i < restart->len; i++)
+    g_ptr_array_remove (changed, g_ptr_array_index (restart, i));
+  if (changed->len > 0)
+    {
+      g_autofree char *names = join_names (changed);
+
+      g_message ("settings reloaded: applied %s", names);
+    }
+  else if (restart->len == 0)
+    g_message ("settings reloaded: nothing changed");
+  if (restart->len > 0)
+    g_message ("settings reloaded: restart to apply %s", restart_names);
+}
+
+/* SIGHUP: the log file is opened again (logrotate renamed it), then the
+ * settings are read again; a file that does not read changes nothing. */
+static gboolean
+on_reload_signal (gpointer user_data)
+{
+  Daemon *daemon = user_data;
+  g_autoptr(ShoaldConfig) wanted = NULL;
+  g_autoptr(GError) error = NULL;
+
+  shoald_notify_reloading ();
+  if (!shoald_log_reopen (&error))
+    {
+      g_warning ("%s", error->message);
+      g_clear_error (&error);
+    }
+  wanted = load_config (daemon->config_path, daemon->options, &error);
+  if (wanted == NULL)
+    g_warning ("settings not reloaded, the ones in effect stay: %s", error->message);
+  else
+    apply_reloaded (daemon, wanted);
+  shoald_notify ("READY=1");
+  return G_SOURCE_CONTINUE;
+}
+
 int
 main (int argc, char **argv)
 {
   g_auto(ShoaldOptions) options = { NULL };
   g_autofree char *config_path = NULL;
   gboolean print_config = FALSE;
+  gboolean foreground = FALSE;
   GOptionEntry entries[] = {
     { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path, "Settings file (default: $XDG_CONFIG_HOME/shoal/shoal.conf)", "FILE" },
     { "print-config", 0, 0, G_OPTION_ARG_NONE, &print_config, "Print a shoal.conf with every setting, its default and what it does, and exit", NULL },
+    { "foreground", 'f', 0, G_OPTION_ARG_NONE, &foreground, "Stay in the foreground (always so: shoald never daemonizes itself)", NULL },
+    { "log-file", 0, 0, G_OPTION_ARG_FILENAME, &options.log_file, "Append the log to FILE, reopened on SIGHUP (default: the journal, or stderr)", "FILE" },
+    { "api-address", 0, 0, G_OPTION_ARG_STRING, &options.api_address, "Address the control API listens on (default 127.0.0.1)", "ADDRESS" },
+    { "api-port", 0, 0, G_OPTION_ARG_STRING, &options.api_port, "TCP port of the control API; 0 picks one (default 6348)", "PORT" },
     { "port", 'p', 0, G_OPTION_ARG_STRING, &options.port, "TCP (and UDP) port to listen on; 0 picks one", "PORT" },
     { "listen-address", 0, 0, G_OPTION_ARG_STRING, &options.listen_address, "Address to listen on (default: all)", "ADDRESS" },
     { "data-dir", 0, 0, G_OPTION_ARG_FILENAME, &options.data_dir, "Where the library and host cache live", "DIR" },
@@ -163,6 +252,7 @@ main (int argc, char **argv)
 
   setlocale (LC_ALL, "");
   g_option_context_add_main_entries (context, entries, NULL);
+  g_option_context_set_description (context, HELP_DESCRIPTION);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
       g_printerr ("shoald: %s\n", error->message);
@@ -181,6 +271,12 @@ main (int argc, char **argv)
       g_printerr ("shoald: %s\n", error->message);
       return 2;
     }
+  shoald_log_install ();
+  if (!shoald_log_set_file (settings->log_file, &error))
+    {
+      g_printerr ("shoald: %s\n", error->message);
+      return 1;
+    }
   config = settings->node;
   /* Before anything in the data folder is opened. */
   lock = shoal_data_lock_acquire (config->data_dir, &error);
@@ -192,17 +288,27 @@ main (int argc, char **argv)
 
   daemon.loop = g_main_loop_new (NULL, FALSE);
   daemon.library = shoal_library_new (config->data_dir);
+  g_signal_connect (daemon.library, "notify::busy", G_CALLBACK (on_library_busy), NULL);
   daemon.servent = shoal_servent_new (config, daemon.library);
   daemon.node = shoal_servent_get_node_manager (daemon.servent);
   daemon.status_path = g_build_filename (config->data_dir, "status.json", NULL);
+  daemon.settings = settings;
+  daemon.config_path = config_path;
+  daemon.options = &options;
   /* Before the port opens: whoever sees it open may signal us. */
   g_unix_signal_add (SIGINT, on_stop_signal, &daemon);
   g_unix_signal_add (SIGTERM, on_stop_signal, &daemon);
   g_unix_signal_add (SIGUSR1, on_status_signal, &daemon);
+  g_unix_signal_add (SIGHUP, on_reload_signal, &daemon);
   started = shoal_servent_start (daemon.servent, &error);
   if (started)
     {
+      g_autofree char *ready = NULL;
+
       g_message ("listening on port %u", shoal_node_manager_get_port (daemon.node));
+      ready = g_strdup_printf ("READY=1\nSTATUS=listening on port %u",
+                               shoal_node_manager_get_port (daemon.node));
+      shoald_notify (ready);
       g_signal_connect (daemon.node, "notify::link-count", G_CALLBACK (on_link_count), &daemon);
       for (guint i = 0; settings->shares != NULL && settings->shares[i] != NULL; i++)
         shoal_library_add_root_async (daemon.library, settings->shares[i], NULL, on_root_added, NULL);

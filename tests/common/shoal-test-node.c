@@ -104,7 +104,9 @@ shoal_test_node_start (ShoalTestNode      *node,
   g_autofree char *download_dir = g_build_filename (node->data_dir, "complete", NULL);
   const char *fixed[] = { "--allow-private", "--no-default-bootstrap", "--port", port,
                           "--listen-address", node->address, "--data-dir", node->data_dir,
-                          "--share", node->share_dir, "--download-dir", download_dir };
+                          "--share", node->share_dir, "--download-dir", download_dir,
+                          /* Each node's API on its own address, the default port. */
+                          "--api-address", node->address };
 
   g_assert_nonnull (shoald);
   g_ptr_array_add (argv, (gpointer) shoald);
@@ -223,4 +225,38 @@ shoal_test_node_wait_hashed (ShoalTestNode *node,
 
   shoal_test_poll_until (has_hashed_files, &wait, STATUS_POLL_MS * 10, timeout_ms,
                          "the node's shared files to be hashed");
+}
+
+int
+shoal_test_node_ctl (ShoalTestNode       *node,
+                     const char * const  *args,
+                     char               **out,
+                     char               **err)
+{
+  const char *shoalctl = g_getenv ("SHOALCTL");
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *captured_out = NULL;
+  g_autofree char *captured_err = NULL;
+  int wait_status = 0;
+
+  g_assert_nonnull (shoalctl);
+  g_ptr_array_add (argv, (gpointer) shoalctl);
+  g_ptr_array_add (argv, (gpointer) "--data-dir");
+  g_ptr_array_add (argv, node->data_dir);
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+  g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+                &captured_out, &captured_err, &wait_status, &error);
+  g_assert_no_error (error);
+  g_test_message ("shoalctl %s: exit %d\n%s%s", args[0],
+                  WIFEXITED (wait_status) ? WEXITSTATUS (wait_status) : -1,
+                  captured_out, captured_err);
+  g_assert_true (WIFEXITED (wait_status));
+  if (out != NULL)
+    *out = g_steal_pointer (&captured_out);
+  if (err != NULL)
+    *err = g_steal_pointer (&captured_err);
+  return WEXITSTATUS (wait_status);
 }

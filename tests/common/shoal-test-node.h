@@ -47,6 +47,14 @@ void           shoal_test_node_wait_hashed (ShoalTestNode *node,
 guint          shoal_test_status_count_links (JsonObject *status,
                                               const char *role);
 
+/* Runs $SHOALCTL --data-dir DATA_DIR @args (NULL-terminated) to its end;
+ * returns its exit status, with what it printed in @out and @err (both
+ * may be NULL). What it printed goes to the test log too. */
+int            shoal_test_node_ctl        (ShoalTestNode       *node,
+                                           const char * const  *args,
+                                           char               **out,
+                                           char               **err);
+
 /* rm -rf @path, without following links. */
 void           shoal_test_remove_tree     (const char *path);
 
