@@ -1,29 +1,7 @@
 /* shoald-status.c — the daemon's state as a JSON file. */
 #include "shoald-status.h"
 
-#include <json-glib/json-glib.h>
-
-static void
-add_router_stats (JsonBuilder            *builder,
-                  const ShoalRouterStats *stats)
-{
-  json_builder_set_member_name (builder, "queries_in");
-  json_builder_add_int_value (builder, (gint64) stats->queries_in);
-  json_builder_set_member_name (builder, "queries_out");
-  json_builder_add_int_value (builder, (gint64) stats->queries_out);
-  json_builder_set_member_name (builder, "queries_answered");
-  json_builder_add_int_value (builder, (gint64) stats->queries_answered);
-  json_builder_set_member_name (builder, "hits_in");
-  json_builder_add_int_value (builder, (gint64) stats->hits_in);
-  json_builder_set_member_name (builder, "hits_out");
-  json_builder_add_int_value (builder, (gint64) stats->hits_out);
-  json_builder_set_member_name (builder, "duplicates");
-  json_builder_add_int_value (builder, (gint64) stats->duplicates);
-  json_builder_set_member_name (builder, "dropped");
-  json_builder_add_int_value (builder, (gint64) stats->dropped);
-  json_builder_set_member_name (builder, "qrp_updates");
-  json_builder_add_int_value (builder, (gint64) stats->qrp_updates);
-}
+#include "shoald-api.h"
 
 /* The upload server's counters, under "uploads". */
 static void
@@ -36,27 +14,14 @@ add_upload_stats (JsonBuilder       *builder,
     shoal_upload_server_get_stats (server, &stats);
   json_builder_set_member_name (builder, "uploads");
   json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "requests");
-  json_builder_add_int_value (builder, (gint64) stats.requests);
-  json_builder_set_member_name (builder, "bytes_served");
-  json_builder_add_int_value (builder, (gint64) stats.bytes_served);
-  json_builder_set_member_name (builder, "refused");
-  json_builder_add_int_value (builder, (gint64) stats.refused);
-  json_builder_set_member_name (builder, "not_found");
-  json_builder_add_int_value (builder, (gint64) stats.not_found);
-  json_builder_set_member_name (builder, "bad_requests");
-  json_builder_add_int_value (builder, (gint64) stats.bad_requests);
-  json_builder_set_member_name (builder, "range_errors");
-  json_builder_add_int_value (builder, (gint64) stats.range_errors);
-  json_builder_set_member_name (builder, "active");
-  json_builder_add_int_value (builder, stats.uploads);
+  shoald_api_add_int (builder, "requests", (gint64) stats.requests);
+  shoald_api_add_int (builder, "bytes_served", (gint64) stats.bytes_served);
+  shoald_api_add_int (builder, "refused", (gint64) stats.refused);
+  shoald_api_add_int (builder, "not_found", (gint64) stats.not_found);
+  shoald_api_add_int (builder, "bad_requests", (gint64) stats.bad_requests);
+  shoald_api_add_int (builder, "range_errors", (gint64) stats.range_errors);
+  shoald_api_add_int (builder, "active", stats.uploads);
   json_builder_end_object (builder);
-}
-
-static const char *
-role_name (ShoalPeerRole role)
-{
-  return role == SHOAL_PEER_ROLE_ULTRAPEER ? "ultrapeer" : "leaf";
 }
 
 static void
@@ -69,18 +34,13 @@ add_link (JsonBuilder   *builder,
   ShoalRouterStats stats = { 0 };
 
   json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "id");
-  json_builder_add_int_value (builder, (gint64) info->id);
-  json_builder_set_member_name (builder, "role");
-  json_builder_add_string_value (builder, role_name (info->role));
-  json_builder_set_member_name (builder, "remote");
-  json_builder_add_string_value (builder, shoal_ipv4_endpoint_format (&info->remote, TRUE, remote));
-  json_builder_set_member_name (builder, "guid");
-  json_builder_add_string_value (builder, guid);
-  json_builder_set_member_name (builder, "has_qrp_table");
-  json_builder_add_boolean_value (builder, shoal_router_link_has_table (router, info->id));
+  shoald_api_add_int (builder, "id", (gint64) info->id);
+  shoald_api_add_string (builder, "role", shoald_api_role_name (info->role));
+  shoald_api_add_string (builder, "remote", shoal_ipv4_endpoint_format (&info->remote, TRUE, remote));
+  shoald_api_add_string (builder, "guid", guid);
+  shoald_api_add_boolean (builder, "has_qrp_table", shoal_router_link_has_table (router, info->id));
   shoal_router_get_link_stats (router, info->id, &stats);
-  add_router_stats (builder, &stats);
+  shoald_api_add_router_stats (builder, &stats);
   json_builder_end_object (builder);
 }
 
@@ -101,20 +61,14 @@ shoald_status_write (ShoalServent  *servent,
   ShoalRouterStats stats;
 
   json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "role");
-  json_builder_add_string_value (builder, role_name (shoal_node_manager_get_role (node)));
-  json_builder_set_member_name (builder, "guid");
-  json_builder_add_string_value (builder, guid);
-  json_builder_set_member_name (builder, "port");
-  json_builder_add_int_value (builder, shoal_node_manager_get_port (node));
-  json_builder_set_member_name (builder, "role_switches");
-  json_builder_add_int_value (builder, shoal_node_manager_get_role_switches (node));
-  json_builder_set_member_name (builder, "reachable");
-  json_builder_add_boolean_value (builder, shoal_node_manager_get_reachable (node));
-  json_builder_set_member_name (builder, "files");
-  json_builder_add_int_value (builder, library ? (gint64) shoal_library_get_hashed_count (library) : 0);
+  shoald_api_add_string (builder, "role", shoald_api_role_name (shoal_node_manager_get_role (node)));
+  shoald_api_add_string (builder, "guid", guid);
+  shoald_api_add_int (builder, "port", shoal_node_manager_get_port (node));
+  shoald_api_add_int (builder, "role_switches", shoal_node_manager_get_role_switches (node));
+  shoald_api_add_boolean (builder, "reachable", shoal_node_manager_get_reachable (node));
+  shoald_api_add_int (builder, "files", library ? (gint64) shoal_library_get_hashed_count (library) : 0);
   shoal_router_get_stats (router, &stats);
-  add_router_stats (builder, &stats);
+  shoald_api_add_router_stats (builder, &stats);
   add_upload_stats (builder, shoal_servent_get_upload_server (servent));
   json_builder_set_member_name (builder, "links");
   json_builder_begin_array (builder);

@@ -11,6 +11,7 @@
 #include "shoal-data-lock.h"
 #include "shoal-servent.h"
 #include "shoald-config.h"
+#include "shoald-control.h"
 #include "shoald-log.h"
 #include "shoald-status.h"
 
@@ -244,6 +245,8 @@ main (int argc, char **argv)
   };
   g_autoptr(GOptionContext) context = g_option_context_new ("- the Shoal Gnutella servent, headless");
   g_autoptr(ShoaldConfig) settings = NULL;
+  g_autofree char *default_config_path = shoald_config_get_default_path ();
+  ShoaldControl *control = NULL;
   g_autoptr(ShoalDataLock) lock = NULL;
   g_autoptr(GError) error = NULL;
   const ShoalNodeConfig *config;
@@ -300,7 +303,11 @@ main (int argc, char **argv)
   g_unix_signal_add (SIGTERM, on_stop_signal, &daemon);
   g_unix_signal_add (SIGUSR1, on_status_signal, &daemon);
   g_unix_signal_add (SIGHUP, on_reload_signal, &daemon);
-  started = shoal_servent_start (daemon.servent, &error);
+  /* The API first: once the Gnutella port answers, so does the API. It
+   * changes the same settings SIGHUP does, saved in the same file. */
+  control = shoald_control_start (daemon.servent, settings,
+                                  config_path != NULL ? config_path : default_config_path, &error);
+  started = control != NULL && shoal_servent_start (daemon.servent, &error);
   if (started)
     {
       g_autofree char *ready = NULL;
@@ -319,6 +326,7 @@ main (int argc, char **argv)
     g_printerr ("shoald: cannot start: %s\n", error->message);
 
   /* Also after a failed start: nothing is left for the leak checker. */
+  g_clear_pointer (&control, shoald_control_stop);
   g_object_run_dispose (G_OBJECT (daemon.servent));
   g_object_unref (daemon.servent);
   g_object_unref (daemon.library);
