@@ -136,3 +136,36 @@ shoald_api_add_router_stats (JsonBuilder            *builder,
   shoald_api_add_int (builder, "dropped", (gint64) stats->dropped);
   shoald_api_add_int (builder, "qrp_updates", (gint64) stats->qrp_updates);
 }
+
+void
+shoald_api_add_model (JsonBuilder      *builder,
+                      const char       *member,
+                      GListModel       *model,
+                      ShoaldApiAddItem  add_item)
+{
+  json_builder_set_member_name (builder, member);
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(GObject) item = g_list_model_get_item (model, i);
+
+      add_item (builder, item);
+    }
+  json_builder_end_array (builder);
+}
+
+void
+shoald_api_respond_model (ShoaldApiRequest *request,
+                          const char       *member,
+                          GListModel       *model,
+                          ShoaldApiAddItem  add_item)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) body = NULL;
+
+  json_builder_begin_object (builder);
+  shoald_api_add_model (builder, member, model, add_item);
+  json_builder_end_object (builder);
+  body = shoald_api_object_new_from_builder (builder);
+  shoald_api_request_respond (request, 200, body);
+}

@@ -12,9 +12,10 @@
 
 /* Everything a shared folder tells about itself. */
 static void
-builder_add_root (JsonBuilder     *builder,
-                  ShoalSharedRoot *root)
+builder_add_root (JsonBuilder *builder,
+                  gpointer     item)
 {
+  ShoalSharedRoot *root = item;
   json_builder_begin_object (builder);
   shoald_api_add_string (builder, "path", shoal_shared_root_get_path (root));
   shoald_api_add_int (builder, "id", shoal_shared_root_get_id (root));
@@ -96,15 +97,7 @@ handle_summary (ShoaldApiRequest *request,
   shoald_api_add_boolean (builder, "busy", shoal_library_get_busy (library));
   shoald_api_add_boolean (builder, "ready", shoal_library_get_ready (library));
   shoald_api_add_int (builder, "files_hashed", (gint64) shoal_library_get_files_hashed (library));
-  json_builder_set_member_name (builder, "roots");
-  json_builder_begin_array (builder);
-  for (guint i = 0; i < g_list_model_get_n_items (roots); i++)
-    {
-      g_autoptr(ShoalSharedRoot) root = g_list_model_get_item (roots, i);
-
-      builder_add_root (builder, root);
-    }
-  json_builder_end_array (builder);
+  shoald_api_add_model (builder, "roots", roots, builder_add_root);
   json_builder_end_object (builder);
   body = shoald_api_object_new_from_builder (builder);
   shoald_api_request_respond (request, 200, body);

@@ -25,9 +25,10 @@ enum_nick (GType type,
 
 /* D of the spec. */
 static void
-builder_add_download (JsonBuilder   *builder,
-                      ShoalDownload *download)
+builder_add_download (JsonBuilder *builder,
+                      gpointer     item)
 {
+  ShoalDownload *download = item;
   guint8 sha1[SHOAL_SHA1_SIZE];
   g_autofree char *id = NULL;
   gint64 eta = shoal_download_get_eta (download);
@@ -59,8 +60,9 @@ builder_add_download (JsonBuilder   *builder,
 
 static void
 builder_add_upload (JsonBuilder *builder,
-                    ShoalUpload *upload)
+                    gpointer     item)
 {
+  ShoalUpload *upload = item;
   json_builder_begin_object (builder);
   shoald_api_add_string (builder, "peer", shoal_upload_get_peer (upload));
   shoald_api_add_string (builder, "name", shoal_upload_get_name (upload));
@@ -342,26 +344,10 @@ handle_list (ShoaldApiRequest *request,
              gpointer          user_data)
 {
   ShoalTransfers *transfers = get_transfers (user_data, request);
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonNode) body = NULL;
-  GListModel *downloads;
 
-  if (transfers == NULL)
-    return;
-  downloads = shoal_transfers_get_downloads (transfers);
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "downloads");
-  json_builder_begin_array (builder);
-  for (guint i = 0; i < g_list_model_get_n_items (downloads); i++)
-    {
-      g_autoptr(ShoalDownload) download = g_list_model_get_item (downloads, i);
-
-      builder_add_download (builder, download);
-    }
-  json_builder_end_array (builder);
-  json_builder_end_object (builder);
-  body = shoald_api_object_new_from_builder (builder);
-  shoald_api_request_respond (request, 200, body);
+  if (transfers != NULL)
+    shoald_api_respond_model (request, "downloads", shoal_transfers_get_downloads (transfers),
+                              builder_add_download);
 }
 
 static void
@@ -433,26 +419,10 @@ handle_uploads (ShoaldApiRequest *request,
                 gpointer          user_data)
 {
   ShoalTransfers *transfers = get_transfers (user_data, request);
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonNode) body = NULL;
-  GListModel *uploads;
 
-  if (transfers == NULL)
-    return;
-  uploads = shoal_transfers_get_uploads (transfers);
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "uploads");
-  json_builder_begin_array (builder);
-  for (guint i = 0; i < g_list_model_get_n_items (uploads); i++)
-    {
-      g_autoptr(ShoalUpload) upload = g_list_model_get_item (uploads, i);
-
-      builder_add_upload (builder, upload);
-    }
-  json_builder_end_array (builder);
-  json_builder_end_object (builder);
-  body = shoald_api_object_new_from_builder (builder);
-  shoald_api_request_respond (request, 200, body);
+  if (transfers != NULL)
+    shoald_api_respond_model (request, "uploads", shoal_transfers_get_uploads (transfers),
+                              builder_add_upload);
 }
 
 void

@@ -79,6 +79,20 @@ void      shoald_api_add_boolean (JsonBuilder *builder,
 void      shoald_api_add_router_stats (JsonBuilder            *builder,
                                        const ShoalRouterStats *stats);
 
+/* Adds one item of a list model (a download, a folder...) as an object. */
+typedef void (*ShoaldApiAddItem) (JsonBuilder *builder,
+                                  gpointer     item);
+/* Member @member of the object being built: an array of @model's items. */
+void      shoald_api_add_model     (JsonBuilder      *builder,
+                                    const char       *member,
+                                    GListModel       *model,
+                                    ShoaldApiAddItem  add_item);
+/* Answers 200 with {"@member": [@model's items]}. */
+void      shoald_api_respond_model (ShoaldApiRequest *request,
+                                    const char       *member,
+                                    GListModel       *model,
+                                    ShoaldApiAddItem  add_item);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ShoaldApiContext, shoald_api_context_free)
 
 G_END_DECLS
