@@ -102,6 +102,10 @@ shoal_test_node_start (ShoalTestNode      *node,
   g_autofree char *log_path = g_build_filename (node->data_dir, "shoald.log", NULL);
   int log_fd;
   g_autofree char *download_dir = g_build_filename (node->data_dir, "complete", NULL);
+  /* Its own settings home: what `shoalctl set` saves stays with this
+   * node (and its restarts), never reaching another test's daemons. */
+  g_autofree char *config_home = g_build_filename (node->data_dir, "config", NULL);
+  g_auto(GStrv) env = g_environ_setenv (g_get_environ (), "XDG_CONFIG_HOME", config_home, TRUE);
   const char *fixed[] = { "--allow-private", "--no-default-bootstrap", "--port", port,
                           "--listen-address", node->address, "--data-dir", node->data_dir,
                           "--share", node->share_dir, "--download-dir", download_dir,
@@ -118,7 +122,7 @@ shoal_test_node_start (ShoalTestNode      *node,
   /* Its log stays next to its data, for the test's messages on failure. */
   log_fd = g_open (log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   g_assert_cmpint (log_fd, >=, 0);
-  g_spawn_async_with_fds (NULL, (char **) argv->pdata, NULL, G_SPAWN_DO_NOT_REAP_CHILD,
+  g_spawn_async_with_fds (NULL, (char **) argv->pdata, env, G_SPAWN_DO_NOT_REAP_CHILD,
                           NULL, NULL, &node->pid, -1, log_fd, log_fd, &error);
   g_close (log_fd, NULL);
   g_assert_no_error (error);

@@ -17,8 +17,12 @@
 #define SHARED_SIZE (3 * 1024 * 1024 + 17)
 #define SEARCH_WAIT_S "8"
 #define TIMEOUT_MS 30000
+#define POLL_MS 100
 /* No source has it: the download stays queued until told otherwise. */
-#define SOURCELESS_URN "urn:sha1:PLSTHIFQGSJZT45FHHQA5CDDOSWDCX2T"
+#define SOURCELESS_ID "PLSTHIFQGSJZT45FHHQA5CDDOSWDCX2T"
+#define SOURCELESS_URN "urn:sha1:" SOURCELESS_ID
+/* Enough of its start to name it. */
+#define SOURCELESS_PREFIX "PLSTHIFQ"
 /* shoalctl's exit statuses. */
 #define EXIT_OK 0
 #define EXIT_FAILED 1
@@ -126,7 +130,7 @@ pair_start (Pair *pair)
   shoal_test_node_start (pair->sharing, sharing_args);
   shoal_test_node_wait_hashed (pair->sharing, 1, TIMEOUT_MS);
   shoal_test_node_start (pair->searching, searching_args);
-  shoal_test_wait_until (has_links, pair->searching, TIMEOUT_MS, "the leaf to link to the ultrapeer");
+  shoal_test_poll_until (has_links, pair->searching, POLL_MS, TIMEOUT_MS, "the leaf to link to the ultrapeer");
 }
 
 static void
@@ -261,16 +265,20 @@ check_download_controls (Pair *pair)
   g_autofree char *cancelled = NULL;
   g_autoptr(JsonObject) gone = NULL;
 
-  paused = CTL (pair->searching, "pause", SOURCELESS_URN + strlen ("urn:sha1:"));
+  g_assert_nonnull (strstr (queued, SOURCELESS_PREFIX));
+  paused = CTL (pair->searching, "pause", SOURCELESS_ID);
+  g_assert_nonnull (strstr (paused, "paused"));
   assert_download_state (pair->searching, SOURCELESS_URN, "paused");
-  resumed = CTL (pair->searching, "resume", SOURCELESS_URN + strlen ("urn:sha1:"));
+  resumed = CTL (pair->searching, "resume", SOURCELESS_ID);
+  g_assert_nonnull (strstr (resumed, SOURCELESS_PREFIX));
   {
     g_autoptr(JsonObject) download = find_download (pair->searching, SOURCELESS_URN);
 
     g_assert_cmpstr (json_object_get_string_member (download, "state"), !=, "paused");
   }
   /* A unique prefix names it too. */
-  cancelled = CTL (pair->searching, "cancel", "PLSTHIFQ");
+  cancelled = CTL (pair->searching, "cancel", SOURCELESS_PREFIX);
+  g_assert_nonnull (cancelled);
   gone = find_download (pair->searching, SOURCELESS_URN);
   g_assert_null (gone);
   /* Unknown: an error, not a crash. */
@@ -304,6 +312,7 @@ check_magnet_get (Pair *pair)
     JsonArray *list = json_object_get_array_member (object_of (links), "links");
     g_autofree char *third_id = NULL;
 
+    g_assert_nonnull (strstr (connected, THIRD_ADDRESS));
     g_assert_cmpuint (json_array_get_length (list), ==, 2);
     for (guint i = 0; i < json_array_get_length (list); i++)
       {
@@ -358,26 +367,33 @@ check_shares (Pair *pair)
                      !=, folder);
 }
 
-/* set applies a live key and says so; settings shows the new value. */
-static void
-check_settings (Pair *pair)
+/* A setting's value as `settings --json` lists it. */
+static char *
+setting_value (ShoalTestNode *node,
+               const char    *key)
 {
-  g_autofree char *said = CTL (pair->searching, "set", "roles.ultrapeer-leaf-slots", "12");
-  g_autoptr(JsonNode) settings = CTL_JSON (pair->searching, "settings");
+  g_autoptr(JsonNode) settings = CTL_JSON (node, "settings");
   JsonArray *list = json_object_get_array_member (object_of (settings), "settings");
-  gboolean seen = FALSE;
 
   for (guint i = 0; i < json_array_get_length (list); i++)
     {
       JsonObject *setting = json_array_get_object_element (list, i);
 
-      if (g_strcmp0 (json_object_get_string_member (setting, "key"), "roles.ultrapeer-leaf-slots") == 0)
-        {
-          g_assert_cmpstr (json_object_get_string_member (setting, "value"), ==, "12");
-          seen = TRUE;
-        }
+      if (g_strcmp0 (json_object_get_string_member (setting, "key"), key) == 0)
+        return g_strdup (json_object_get_string_member (setting, "value"));
     }
-  g_assert_true (seen);
+  g_error ("no setting %s", key);
+}
+
+/* set applies a live key and says so; settings shows the new value. */
+static void
+check_settings (Pair *pair)
+{
+  g_autofree char *said = CTL (pair->searching, "set", "roles.ultrapeer-leaf-slots", "12");
+  g_autofree char *value = setting_value (pair->searching, "roles.ultrapeer-leaf-slots");
+
+  g_assert_nonnull (strstr (said, "roles.ultrapeer-leaf-slots: applied now"));
+  g_assert_cmpstr (value, ==, "12");
   /* A bad value is refused with the key named, nothing changed. */
   {
     g_autofree char *err = NULL;
@@ -407,14 +423,23 @@ check_restart_keeps_state (Pair *pair)
 {
   const char *searching_args[] = { "--role=leaf", "--anchor", SHARING_ADDRESS ":6346", NULL };
   g_autofree char *queued = CTL (pair->searching, "get", SOURCELESS_URN);
-  g_autofree char *paused = CTL (pair->searching, "pause", "PLSTHIFQ");
+  g_autofree char *paused = CTL (pair->searching, "pause", SOURCELESS_PREFIX);
+
+  g_assert_nonnull (strstr (queued, SOURCELESS_PREFIX));
+  g_assert_nonnull (strstr (paused, "paused"));
 
   shoal_test_node_stop (pair->searching);
   shoal_test_node_start (pair->searching, searching_args);
   assert_download_state (pair->searching, SOURCELESS_URN, "paused");
+  /* What `set` saved is in effect again. */
+  {
+    g_autofree char *value = setting_value (pair->searching, "roles.ultrapeer-leaf-slots");
+
+    g_assert_cmpstr (value, ==, "12");
+  }
   /* The completed one is listed still. */
   assert_download_state (pair->searching, pair->urn, "completed");
-  g_free (CTL (pair->searching, "cancel", "PLSTHIFQ"));
+  g_free (CTL (pair->searching, "cancel", SOURCELESS_PREFIX));
 }
 
 static void
