@@ -3,7 +3,8 @@
  * serve: the reference cannot drift from the code unnoticed. */
 #include "shoald-api.h"
 
-#include <glib/gstdio.h>
+#include "shoal-test-api.h"
+
 #include <string.h>
 
 /* "  /api/v1/links/{id}:" — how the document writes a path. */
@@ -12,47 +13,11 @@
 
 static const char *const operations[] = { "get", "put", "post", "delete", "patch", "head", "options" };
 
-typedef struct
-{
-  char        *data_dir;
-  ShoalServent *servent;
-  ShoaldApiServer *server;
-  ShoaldConfig *config;
-  ShoaldApiContext *context;
-} Fixture;
-
-static void
-fixture_set_up (Fixture *fixture)
-{
-  g_autoptr(GError) error = NULL;
-
-  fixture->data_dir = g_dir_make_tmp ("shoal-api-docs-XXXXXX", &error);
-  g_assert_no_error (error);
-  fixture->config = shoald_config_new_default ();
-  g_free (fixture->config->node->data_dir);
-  fixture->config->node->data_dir = g_strdup (fixture->data_dir);
-  fixture->servent = shoal_servent_new (fixture->config->node, NULL);
-  fixture->server = shoald_api_server_new ("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
-  fixture->context = shoald_api_context_new (fixture->servent, fixture->server, fixture->config, NULL);
-  shoald_api_network_register (fixture->context);
-  shoald_api_search_register (fixture->context);
-  shoald_api_transfer_register (fixture->context);
-  shoald_api_library_register (fixture->context);
-  shoald_api_settings_register (fixture->context);
-  shoald_api_metrics_register (fixture->context);
-}
-
-static void
-fixture_tear_down (Fixture *fixture)
-{
-  shoald_api_context_free (fixture->context);
-  g_object_unref (fixture->server);
-  g_object_run_dispose (G_OBJECT (fixture->servent));
-  g_object_unref (fixture->servent);
-  shoald_config_free (fixture->config);
-  g_rmdir (fixture->data_dir);
-  g_free (fixture->data_dir);
-}
+/* Every area's routes, as the daemon registers them. */
+static const ShoalTestApiOptions every_area = {
+  .areas = SHOAL_TEST_API_ALL,
+  .without_library = TRUE,
+};
 
 /* The document's paths, each with the operations listed under it:
  * "/api/v1/links/{id}" -> "get delete". */
@@ -123,7 +88,7 @@ serves (GStrv       routes,
 static void
 test_every_route_documented (void)
 {
-  Fixture fixture = { NULL };
+  g_autoptr(ShoalTestApi) api = shoal_test_api_new (&every_area);
   g_autoptr(GHashTable) documented = NULL;
   g_autoptr(GHashTable) served = g_hash_table_new (g_str_hash, g_str_equal);
   g_auto(GStrv) routes = NULL;
@@ -131,9 +96,8 @@ test_every_route_documented (void)
   gpointer key;
   gpointer value;
 
-  fixture_set_up (&fixture);
   documented = read_documented_paths ();
-  routes = shoald_api_server_list_routes (fixture.server);
+  routes = shoald_api_server_list_routes (api->server);
   g_assert_cmpuint (g_strv_length (routes), >=, 20);
   for (guint i = 0; routes[i] != NULL; i++)
     {
@@ -160,7 +124,6 @@ test_every_route_documented (void)
           g_error ("docs/api.yaml documents %s %s, which the daemon does not serve",
                    words[i], (char *) key);
     }
-  fixture_tear_down (&fixture);
 }
 
 int

@@ -3,34 +3,27 @@
  * would. */
 #include "shoald-api.h"
 
-#include "shoal-test-http.h"
+#include "shoal-test-api.h"
 #include "shoal-test-loop.h"
 #include "shoal-test-node.h"
 
 #include <string.h>
 
-#define TOKEN "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+/* Where the servent of shoal-test-api listens. */
 #define SERVENT_ADDRESS "127.0.0.1"
 #define PEER_ADDRESS "127.0.0.2"
-/* Fails the test rather than hanging it; a dial may take the node
- * manager's whole connect timeout. */
-#define TIMEOUT_MS ((SHOAL_NODE_MANAGER_CONNECT_TIMEOUT_S + 10) * 1000)
 #define HOSTS_ADDED 5
 #define HOSTS_PAGE 3
 /* How far apart the hosts added to the cache were seen. */
 #define HOST_SIGHTING_USEC (10 * G_USEC_PER_SEC)
 
-typedef struct
-{
-  char             *data_dir;
-  ShoaldConfig     *config;
-  ShoalLibrary     *library;
-  ShoalServent     *servent;
-  ShoaldApiServer  *server;
-  ShoaldApiContext *context;
-  guint16           port;
-  gint64            clock_usec;   /* the host cache's clock */
-} Fixture;
+static const ShoalTestApiOptions network_api = {
+  .areas = SHOAL_TEST_API_NETWORK | SHOAL_TEST_API_METRICS,
+  .ultrapeer = TRUE,
+};
+
+/* The host cache's clock in test_hosts(). */
+static gint64 host_clock_usec;
 
 /* A bare ultrapeer for the servent to link to. */
 typedef struct
@@ -38,63 +31,6 @@ typedef struct
   char             *data_dir;
   ShoalNodeManager *manager;
 } Peer;
-
-/* Setup ---------------------------------------------------------------------- */
-
-static void
-fixture_set_up (Fixture       *fixture,
-                gconstpointer  data)
-{
-  ShoalNodeConfig *node;
-  g_autoptr(GError) error = NULL;
-
-  fixture->data_dir = g_dir_make_tmp ("shoal-api-network-XXXXXX", &error);
-  g_assert_no_error (error);
-  fixture->config = shoald_config_new_default ();
-  node = fixture->config->node;
-  g_free (node->data_dir);
-  node->data_dir = g_strdup (fixture->data_dir);
-  g_free (node->download_dir);
-  node->download_dir = g_build_filename (fixture->data_dir, "complete", NULL);
-  g_free (node->listen_address);
-  node->listen_address = g_strdup (SERVENT_ADDRESS);
-  node->port = 0;
-  node->role_mode = SHOAL_ROLE_MODE_ULTRAPEER;
-  node->allow_private = TRUE;
-  node->default_bootstrap = FALSE;
-  /* Without anchors: the servent dials nothing but what the test asks. */
-  node->anchors_only = TRUE;
-
-  fixture->library = shoal_library_new (fixture->data_dir);
-  fixture->servent = shoal_servent_new (node, fixture->library);
-  g_assert_true (shoal_servent_start (fixture->servent, &error));
-  g_assert_no_error (error);
-
-  fixture->server = shoald_api_server_new (TOKEN);
-  fixture->context = shoald_api_context_new (fixture->servent, fixture->server, fixture->config, NULL);
-  shoald_api_network_register (fixture->context);
-  shoald_api_metrics_register (fixture->context);
-  g_assert_true (shoald_api_server_start (fixture->server, "127.0.0.1", 0, &error));
-  g_assert_no_error (error);
-  fixture->port = shoald_api_server_get_port (fixture->server);
-  g_assert_cmpuint (fixture->port, >, 0);
-}
-
-static void
-fixture_tear_down (Fixture       *fixture,
-                   gconstpointer  data)
-{
-  shoald_api_server_stop (fixture->server);
-  g_clear_pointer (&fixture->context, shoald_api_context_free);
-  g_clear_object (&fixture->server);
-  shoal_servent_shutdown (fixture->servent);
-  g_object_run_dispose (G_OBJECT (fixture->servent));
-  g_clear_object (&fixture->servent);
-  g_clear_object (&fixture->library);
-  g_clear_pointer (&fixture->config, shoald_config_free);
-  shoal_test_remove_tree (fixture->data_dir);
-  g_free (fixture->data_dir);
-}
 
 static Peer *
 peer_start (void)
@@ -131,116 +67,18 @@ peer_free (Peer *peer)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Peer, peer_free)
 
-/* HTTP from a worker thread ----------------------------------------------------
- *
- * The test client blocks until the answer is in, and the handlers answer
- * on this thread's main context: the request goes from a thread while
- * the main context runs here. */
-
-typedef struct
-{
-  guint16              port;
-  const char          *method;
-  const char          *path;
-  const char * const  *headers;
-  const char          *body;
-  ShoalTestHttpAnswer *answer;
-  gint                 done;
-} Call;
-
-static gpointer
-call_in_thread (gpointer data)
-{
-  Call *call = data;
-
-  call->answer = shoal_test_http_request (call->port, call->method, call->path, call->headers,
-                                          call->body, call->body ? strlen (call->body) : 0);
-  g_atomic_int_set (&call->done, TRUE);
-  g_main_context_wakeup (NULL);
-  return NULL;
-}
-
-static gboolean
-call_is_done (gpointer data)
-{
-  return g_atomic_int_get (&((Call *) data)->done);
-}
-
-static ShoalTestHttpAnswer *
-call_with_headers (Fixture            *fixture,
-                   const char         *method,
-                   const char         *path,
-                   const char * const *headers,
-                   const char         *body)
-{
-  Call call = { fixture->port, method, path, headers, body, NULL, FALSE };
-  GThread *thread = g_thread_new ("http-client", call_in_thread, &call);
-
-  shoal_test_wait_until (call_is_done, &call, TIMEOUT_MS, path);
-  g_thread_join (thread);
-  g_assert_nonnull (call.answer);
-  return call.answer;
-}
-
-/* With the token, the CSRF header and a JSON body when there is one. */
-static ShoalTestHttpAnswer *
-call (Fixture    *fixture,
-      const char *method,
-      const char *path,
-      const char *body)
-{
-  const char *headers[] = { "Authorization: " SHOALD_API_AUTH_SCHEME TOKEN,
-                            SHOALD_API_CSRF_HEADER ": 1",
-                            body ? "Content-Type: application/json" : NULL,
-                            NULL };
-
-  return call_with_headers (fixture, method, path, headers, body);
-}
-
-/* The answer's JSON object, after checking its status. */
-static JsonObject *
-answer_object (ShoalTestHttpAnswer *answer,
-               guint                status)
-{
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autoptr(GError) error = NULL;
-  JsonNode *root;
-
-  g_assert_cmpuint (answer->status, ==, status);
-  json_parser_load_from_data (parser, shoal_test_http_answer_text (answer), -1, &error);
-  g_assert_no_error (error);
-  root = json_parser_get_root (parser);
-  g_assert_true (JSON_NODE_HOLDS_OBJECT (root));
-  return json_object_ref (json_node_get_object (root));
-}
-
-static JsonObject *
-call_object (Fixture    *fixture,
-             const char *method,
-             const char *path,
-             const char *body,
-             guint       status)
-{
-  g_autoptr(ShoalTestHttpAnswer) answer = call (fixture, method, path, body);
-
-  return answer_object (answer, status);
-}
-
 /* An error answer with that status and code, and a message. */
 static void
-expect_error (Fixture    *fixture,
-              const char *method,
-              const char *path,
-              const char *body,
-              guint       status,
-              const char *code)
+expect_error (ShoalTestApi *api,
+              const char   *method,
+              const char   *path,
+              const char   *body,
+              guint         status,
+              const char   *code)
 {
-  g_autoptr(JsonObject) answer = call_object (fixture, method, path, body, status);
-  JsonObject *error = json_object_get_object_member (answer, "error");
+  g_autoptr(JsonObject) answer = shoal_test_api_call (api, method, path, body, status);
 
-  g_assert_nonnull (error);
-  g_assert_cmpstr (json_object_get_string_member (error, "code"), ==, code);
-  g_assert_cmpstr (json_object_get_string_member (error, "message"), !=, "");
+  shoal_test_api_assert_error (answer, code);
 }
 
 /* JSON checks -------------------------------------------------------------------- */
@@ -289,9 +127,9 @@ assert_is_link (JsonObject *link)
 }
 
 static guint
-count_links (Fixture *fixture)
+count_links (ShoalTestApi *api)
 {
-  g_autoptr(JsonObject) answer = call_object (fixture, "GET", "/api/v1/links", NULL, 200);
+  g_autoptr(JsonObject) answer = shoal_test_api_call (api, "GET", "/api/v1/links", NULL, 200);
 
   return json_array_get_length (json_object_get_array_member (answer, "links"));
 }
@@ -299,11 +137,11 @@ count_links (Fixture *fixture)
 /* Status ----------------------------------------------------------------------- */
 
 static void
-test_status (Fixture       *fixture,
-             gconstpointer  data)
+test_status (void)
 {
-  ShoalNodeManager *node = shoal_servent_get_node_manager (fixture->servent);
-  g_autoptr(JsonObject) status = call_object (fixture, "GET", "/api/v1/status", NULL, 200);
+  g_autoptr(ShoalTestApi) api = shoal_test_api_new (&network_api);
+  ShoalNodeManager *node = shoal_servent_get_node_manager (api->servent);
+  g_autoptr(JsonObject) status = shoal_test_api_call (api, "GET", "/api/v1/status", NULL, 200);
   g_autofree char *guid = shoal_guid_to_hex (shoal_node_manager_get_guid (node));
   const char *top[] = { "uptime", "port", "role_switches", "hosts_known", NULL };
   const char *links[] = { "total", "leaf", "ultrapeer", NULL };
@@ -341,26 +179,26 @@ test_status (Fixture       *fixture,
 /* Links -------------------------------------------------------------------------- */
 
 static void
-test_links_empty (Fixture       *fixture,
-                  gconstpointer  data)
+test_links_empty (void)
 {
-  g_autoptr(JsonObject) answer = call_object (fixture, "GET", "/api/v1/links", NULL, 200);
+  g_autoptr(ShoalTestApi) api = shoal_test_api_new (&network_api);
+  g_autoptr(JsonObject) answer = shoal_test_api_call (api, "GET", "/api/v1/links", NULL, 200);
 
   g_assert_true (json_object_has_member (answer, "links"));
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (answer, "links")), ==, 0);
 }
 
 static void
-test_link_added_and_closed (Fixture       *fixture,
-                            gconstpointer  data)
+test_link_added_and_closed (void)
 {
+  g_autoptr(ShoalTestApi) api = shoal_test_api_new (&network_api);
   g_autoptr(Peer) peer = peer_start ();
   guint16 peer_port = shoal_node_manager_get_port (peer->manager);
   g_autofree char *address = g_strdup_printf (PEER_ADDRESS ":%u", peer_port);
   g_autofree char *body = g_strdup_printf ("{\"address\": \"%s\"}", address);
   g_autofree char *peer_guid = shoal_guid_to_hex (shoal_node_manager_get_guid (peer->manager));
   g_autofree char *link_path = NULL;
-  g_autoptr(JsonObject) added = call_object (fixture, "POST", "/api/v1/links", body, 201);
+  g_autoptr(JsonObject) added = shoal_test_api_call (api, "POST", "/api/v1/links", body, 201);
   g_autoptr(JsonObject) listed = NULL;
   g_autoptr(JsonObject) status = NULL;
   JsonObject *link = json_object_get_object_member (added, "link");
@@ -378,45 +216,45 @@ test_link_added_and_closed (Fixture       *fixture,
   g_assert_true (g_str_has_prefix (json_object_get_string_member (link, "user_agent"), "Shoal/"));
   g_assert_cmpstr (json_object_get_string_member (link, "guid"), ==, peer_guid);
 
-  listed = call_object (fixture, "GET", "/api/v1/links", NULL, 200);
+  listed = shoal_test_api_call (api, "GET", "/api/v1/links", NULL, 200);
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (listed, "links")), ==, 1);
   first = json_array_get_object_element (json_object_get_array_member (listed, "links"), 0);
   assert_is_link (first);
   g_assert_cmpint (json_object_get_int_member (first, "id"), ==, link_id);
-  status = call_object (fixture, "GET", "/api/v1/status", NULL, 200);
+  status = shoal_test_api_call (api, "GET", "/api/v1/status", NULL, 200);
   g_assert_cmpint (int_at (status, "links", "total"), ==, 1);
   g_assert_cmpint (int_at (status, "links", "ultrapeer"), ==, 1);
   g_assert_cmpint (int_at (status, "links", "leaf"), ==, 0);
 
   /* The same peer twice is one link. */
-  expect_error (fixture, "POST", "/api/v1/links", body, 502, "failed");
+  expect_error (api, "POST", "/api/v1/links", body, 502, "failed");
 
   link_path = g_strdup_printf ("/api/v1/links/%" G_GINT64_FORMAT, link_id);
   {
-    g_autoptr(ShoalTestHttpAnswer) closed = call (fixture, "DELETE", link_path, NULL);
+    g_autoptr(ShoalTestHttpAnswer) closed = shoal_test_api_request (api, "DELETE", link_path, NULL);
 
     g_assert_cmpuint (closed->status, ==, 204);
   }
   /* Answered once the link is gone. */
-  g_assert_cmpuint (shoal_node_manager_get_link_count (shoal_servent_get_node_manager (fixture->servent)),
+  g_assert_cmpuint (shoal_node_manager_get_link_count (shoal_servent_get_node_manager (api->servent)),
                     ==, 0);
-  g_assert_cmpuint (count_links (fixture), ==, 0);
-  expect_error (fixture, "DELETE", link_path, NULL, 404, "not_found");
+  g_assert_cmpuint (count_links (api), ==, 0);
+  expect_error (api, "DELETE", link_path, NULL, 404, "not_found");
 }
 
 static void
-test_close_unknown_link (Fixture       *fixture,
-                         gconstpointer  data)
+test_close_unknown_link (void)
 {
-  expect_error (fixture, "DELETE", "/api/v1/links/9999", NULL, 404, "not_found");
-  expect_error (fixture, "DELETE", "/api/v1/links/0", NULL, 404, "not_found");
-  expect_error (fixture, "DELETE", "/api/v1/links/five", NULL, 404, "not_found");
+  g_autoptr(ShoalTestApi) api = shoal_test_api_new (&network_api);
+  expect_error (api, "DELETE", "/api/v1/links/9999", NULL, 404, "not_found");
+  expect_error (api, "DELETE", "/api/v1/links/0", NULL, 404, "not_found");
+  expect_error (api, "DELETE", "/api/v1/links/five", NULL, 404, "not_found");
 }
 
 static void
-test_add_link_bad_address (Fixture       *fixture,
-                           gconstpointer  data)
+test_add_link_bad_address (void)
 {
+  g_autoptr(ShoalTestApi) api = shoal_test_api_new (&network_api);
   const char *bodies[] = {
     "{\"address\": \"not an address\"}",
     "{\"address\": \"peer.example.org:6346\"}",
@@ -431,8 +269,8 @@ test_add_link_bad_address (Fixture       *fixture,
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (bodies); i++)
-    expect_error (fixture, "POST", "/api/v1/links", bodies[i], 400, "bad_request");
-  g_assert_cmpuint (count_links (fixture), ==, 0);
+    expect_error (api, "POST", "/api/v1/links", bodies[i], 400, "bad_request");
+  g_assert_cmpuint (count_links (api), ==, 0);
 }
 
 /* A port on loopback that nobody listens on: one just closed. */
@@ -453,13 +291,13 @@ closed_port (void)
 }
 
 static void
-test_add_link_unreachable (Fixture       *fixture,
-                           gconstpointer  data)
+test_add_link_unreachable (void)
 {
+  g_autoptr(ShoalTestApi) api = shoal_test_api_new (&network_api);
   g_autofree char *body = g_strdup_printf ("{\"address\": \"" SERVENT_ADDRESS ":%u\"}", closed_port ());
 
-  expect_error (fixture, "POST", "/api/v1/links", body, 502, "failed");
-  g_assert_cmpuint (count_links (fixture), ==, 0);
+  expect_error (api, "POST", "/api/v1/links", body, 502, "failed");
+  g_assert_cmpuint (count_links (api), ==, 0);
 }
 
 /* Hosts -------------------------------------------------------------------------- */
@@ -467,31 +305,31 @@ test_add_link_unreachable (Fixture       *fixture,
 static gint64
 fake_clock (gpointer user_data)
 {
-  return ((Fixture *) user_data)->clock_usec;
+  return host_clock_usec;
 }
 
 static void
-test_hosts (Fixture       *fixture,
-            gconstpointer  data)
+test_hosts (void)
 {
+  g_autoptr(ShoalTestApi) api = shoal_test_api_new (&network_api);
   ShoalHostCache *hosts =
-    shoal_node_manager_get_host_cache (shoal_servent_get_node_manager (fixture->servent));
+    shoal_node_manager_get_host_cache (shoal_servent_get_node_manager (api->servent));
   g_autoptr(JsonObject) page = NULL;
   g_autoptr(JsonObject) all = NULL;
   JsonArray *listed;
 
-  fixture->clock_usec = g_get_real_time ();
-  shoal_host_cache_set_clock (hosts, fake_clock, fixture);
+  host_clock_usec = g_get_real_time ();
+  shoal_host_cache_set_clock (hosts, fake_clock, NULL);
   for (guint i = 1; i <= HOSTS_ADDED; i++)
     {
       ShoalIpv4Endpoint endpoint = { 0x0b000000u | i, 6346 };   /* 11.0.0.i */
 
-      fixture->clock_usec += HOST_SIGHTING_USEC;
+      host_clock_usec += HOST_SIGHTING_USEC;
       g_assert_true (shoal_host_cache_add (hosts, &endpoint, SHOAL_HOST_SOURCE_PONG,
                                            SHOAL_HOST_ROLE_ULTRAPEER));
     }
 
-  page = call_object (fixture, "GET", "/api/v1/hosts?limit=3", NULL, 200);
+  page = shoal_test_api_call (api, "GET", "/api/v1/hosts?limit=3", NULL, 200);
   g_assert_cmpint (json_object_get_int_member (page, "count"), ==, HOSTS_ADDED);
   listed = json_object_get_array_member (page, "hosts");
   g_assert_cmpuint (json_array_get_length (listed), ==, HOSTS_PAGE);
@@ -501,14 +339,14 @@ test_hosts (Fixture       *fixture,
   g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (listed, 2), "address"),
                    ==, "11.0.0.3:6346");
 
-  all = call_object (fixture, "GET", "/api/v1/hosts", NULL, 200);
+  all = shoal_test_api_call (api, "GET", "/api/v1/hosts", NULL, 200);
   g_assert_cmpint (json_object_get_int_member (all, "count"), ==, HOSTS_ADDED);
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (all, "hosts")), ==,
                     HOSTS_ADDED);
 
-  expect_error (fixture, "GET", "/api/v1/hosts?limit=many", NULL, 400, "bad_request");
-  expect_error (fixture, "GET", "/api/v1/hosts?limit=-1", NULL, 400, "bad_request");
-  expect_error (fixture, "GET", "/api/v1/hosts?limit=1001", NULL, 400, "bad_request");
+  expect_error (api, "GET", "/api/v1/hosts?limit=many", NULL, 400, "bad_request");
+  expect_error (api, "GET", "/api/v1/hosts?limit=-1", NULL, 400, "bad_request");
+  expect_error (api, "GET", "/api/v1/hosts?limit=1001", NULL, 400, "bad_request");
 }
 
 /* Metrics -------------------------------------------------------------------------- */
@@ -655,9 +493,9 @@ sample (Exposition *exposition,
 }
 
 static void
-test_metrics (Fixture       *fixture,
-              gconstpointer  data)
+test_metrics (void)
 {
+  g_autoptr(ShoalTestApi) api = shoal_test_api_new (&network_api);
   const char *families[] = {
     "shoal_links", "shoal_role", "shoal_uptime_seconds", "shoal_hosts_known",
     "shoal_messages_received_total", "shoal_messages_routed_total", "shoal_messages_dropped_total",
@@ -669,10 +507,11 @@ test_metrics (Fixture       *fixture,
     "shoal_api_requests_total", "shoal_api_refused_total",
   };
   const char *wrong_token[] = { "Authorization: " SHOALD_API_AUTH_SCHEME "0000", NULL };
-  g_autoptr(ShoalTestHttpAnswer) refused = call_with_headers (fixture, "GET", "/metrics", NULL, NULL);
+  g_autoptr(ShoalTestHttpAnswer) refused =
+    shoal_test_api_request_with_headers (api, "GET", "/metrics", NULL, NULL);
   g_autoptr(ShoalTestHttpAnswer) refused_again =
-    call_with_headers (fixture, "GET", "/metrics", wrong_token, NULL);
-  g_autoptr(ShoalTestHttpAnswer) answer = call (fixture, "GET", "/metrics", NULL);
+    shoal_test_api_request_with_headers (api, "GET", "/metrics", wrong_token, NULL);
+  g_autoptr(ShoalTestHttpAnswer) answer = shoal_test_api_request (api, "GET", "/metrics", NULL);
   g_auto(Exposition) exposition = { NULL, NULL, NULL };
   const char *type = g_hash_table_lookup (answer->headers, "content-type");
 
@@ -704,15 +543,15 @@ test_metrics (Fixture       *fixture,
 
 /* Traffic over a link shows in the status and the metrics. */
 static void
-test_metrics_count_link_traffic (Fixture       *fixture,
-                                 gconstpointer  data)
+test_metrics_count_link_traffic (void)
 {
+  g_autoptr(ShoalTestApi) api = shoal_test_api_new (&network_api);
   g_autoptr(Peer) peer = peer_start ();
   g_autofree char *body = g_strdup_printf ("{\"address\": \"" PEER_ADDRESS ":%u\"}",
                                            shoal_node_manager_get_port (peer->manager));
-  g_autoptr(JsonObject) added = call_object (fixture, "POST", "/api/v1/links", body, 201);
-  g_autoptr(JsonObject) status = call_object (fixture, "GET", "/api/v1/status", NULL, 200);
-  g_autoptr(ShoalTestHttpAnswer) answer = call (fixture, "GET", "/metrics", NULL);
+  g_autoptr(JsonObject) added = shoal_test_api_call (api, "POST", "/api/v1/links", body, 201);
+  g_autoptr(JsonObject) status = shoal_test_api_call (api, "GET", "/api/v1/status", NULL, 200);
+  g_autoptr(ShoalTestHttpAnswer) answer = shoal_test_api_request (api, "GET", "/metrics", NULL);
   g_auto(Exposition) exposition = { NULL, NULL, NULL };
 
   g_assert_true (json_object_has_member (added, "link"));
@@ -730,20 +569,14 @@ main (int    argc,
       char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  g_test_add ("/api-network/status", Fixture, NULL, fixture_set_up, test_status, fixture_tear_down);
-  g_test_add ("/api-network/links-empty", Fixture, NULL, fixture_set_up, test_links_empty,
-              fixture_tear_down);
-  g_test_add ("/api-network/link-added-and-closed", Fixture, NULL, fixture_set_up,
-              test_link_added_and_closed, fixture_tear_down);
-  g_test_add ("/api-network/close-unknown-link", Fixture, NULL, fixture_set_up,
-              test_close_unknown_link, fixture_tear_down);
-  g_test_add ("/api-network/add-link-bad-address", Fixture, NULL, fixture_set_up,
-              test_add_link_bad_address, fixture_tear_down);
-  g_test_add ("/api-network/add-link-unreachable", Fixture, NULL, fixture_set_up,
-              test_add_link_unreachable, fixture_tear_down);
-  g_test_add ("/api-network/hosts", Fixture, NULL, fixture_set_up, test_hosts, fixture_tear_down);
-  g_test_add ("/api-network/metrics", Fixture, NULL, fixture_set_up, test_metrics, fixture_tear_down);
-  g_test_add ("/api-network/metrics-count-link-traffic", Fixture, NULL, fixture_set_up,
-              test_metrics_count_link_traffic, fixture_tear_down);
+  g_test_add_func ("/api-network/status", test_status);
+  g_test_add_func ("/api-network/links-empty", test_links_empty);
+  g_test_add_func ("/api-network/link-added-and-closed", test_link_added_and_closed);
+  g_test_add_func ("/api-network/close-unknown-link", test_close_unknown_link);
+  g_test_add_func ("/api-network/add-link-bad-address", test_add_link_bad_address);
+  g_test_add_func ("/api-network/add-link-unreachable", test_add_link_unreachable);
+  g_test_add_func ("/api-network/hosts", test_hosts);
+  g_test_add_func ("/api-network/metrics", test_metrics);
+  g_test_add_func ("/api-network/metrics-count-link-traffic", test_metrics_count_link_traffic);
   return g_test_run ();
 }

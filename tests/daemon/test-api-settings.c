@@ -4,161 +4,28 @@
  * refused with nothing changed, and the settings file keeping the rest. */
 #include "shoald-api.h"
 
-#include "shoal-test-http.h"
+#include "shoal-test-api.h"
 #include "shoal-test-loop.h"
-#include "shoal-test-node.h"
 
 #include <glib/gstdio.h>
 #include <string.h>
 
-#define TOKEN "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0"
 #define TIMEOUT_MS 30000
 #define SETTINGS "/api/v1/settings"
 #define USER_FILE "# my own notes\n[roles]\n# a comment of mine\nrole=auto\n"
 
-/* Fixture: a servent on loopback, its library, and the API over it ------------ */
-
-typedef struct
-{
-  char             *data_dir;
-  char             *share_dir;
-  char             *config_path;
-  ShoaldConfig     *config;
-  ShoalLibrary     *library;
-  ShoalServent     *servent;
-  ShoaldApiServer  *server;
-  ShoaldApiContext *context;
-} Fixture;
-
-static gboolean
-library_ready (gpointer data)
-{
-  return shoal_library_get_ready (data);
-}
-
-static void
-fixture_set_up (Fixture       *fixture,
-                gconstpointer  data)
-{
-  ShoalNodeConfig *node;
-  g_autoptr(GError) error = NULL;
-
-  fixture->data_dir = g_dir_make_tmp ("shoal-api-settings-XXXXXX", &error);
-  g_assert_no_error (error);
-  fixture->share_dir = g_build_filename (fixture->data_dir, "share", NULL);
-  g_assert_cmpint (g_mkdir (fixture->share_dir, 0700), ==, 0);
-  fixture->config_path = g_build_filename (fixture->data_dir, "config", "shoal.conf", NULL);
-  fixture->config = shoald_config_new_default ();
-  node = fixture->config->node;
-  g_free (node->data_dir);
-  node->data_dir = g_strdup (fixture->data_dir);
-  node->download_dir = g_build_filename (fixture->data_dir, "complete", NULL);
-  node->listen_address = g_strdup ("127.0.0.1");
-  node->port = 0;
-  node->allow_private = TRUE;
-  node->default_bootstrap = FALSE;
-  node->anchors_only = TRUE;
-  fixture->library = shoal_library_new (fixture->data_dir);
-  fixture->servent = shoal_servent_new (node, fixture->library);
-  g_assert_true (shoal_servent_start (fixture->servent, &error));
-  g_assert_no_error (error);
-  shoal_test_wait_until (library_ready, fixture->library, TIMEOUT_MS, "the library's index");
-
-  fixture->server = shoald_api_server_new (TOKEN);
-  fixture->context = shoald_api_context_new (fixture->servent, fixture->server, fixture->config,
-                                             fixture->config_path);
-  shoald_api_settings_register (fixture->context);
-  g_assert_true (shoald_api_server_start (fixture->server, "127.0.0.1", 0, &error));
-  g_assert_no_error (error);
-}
-
-static void
-fixture_tear_down (Fixture       *fixture,
-                   gconstpointer  data)
-{
-  shoald_api_server_stop (fixture->server);
-  g_clear_pointer (&fixture->context, shoald_api_context_free);
-  g_clear_object (&fixture->server);
-  shoal_servent_shutdown (fixture->servent);
-  g_object_run_dispose (G_OBJECT (fixture->servent));
-  g_clear_object (&fixture->servent);
-  g_clear_object (&fixture->library);
-  g_clear_pointer (&fixture->config, shoald_config_free);
-  shoal_test_remove_tree (fixture->data_dir);
-  g_free (fixture->data_dir);
-  g_free (fixture->share_dir);
-  g_free (fixture->config_path);
-}
-
-/* Requests: sent from a thread while this one serves them -------------------- */
-
-typedef struct
-{
-  guint16              port;
-  const char          *method;
-  const char          *body;
-  ShoalTestHttpAnswer *answer;
-} Call;
-
-static gpointer
-send_call (gpointer data)
-{
-  Call *call = data;
-  const char *headers[] = { "Authorization: " SHOALD_API_AUTH_SCHEME TOKEN,
-                            SHOALD_API_CSRF_HEADER ": 1", NULL };
-  ShoalTestHttpAnswer *answer = shoal_test_http_request (call->port, call->method, SETTINGS, headers,
-                                                         call->body,
-                                                         call->body != NULL ? strlen (call->body) : 0);
-
-  g_atomic_pointer_set (&call->answer, answer);
-  g_main_context_wakeup (NULL);
-  return NULL;
-}
-
-static gboolean
-call_answered (gpointer data)
-{
-  Call *call = data;
-
-  return g_atomic_pointer_get (&call->answer) != NULL;
-}
-
-/* Requires @status and returns the JSON object answered. */
-static JsonObject *
-api (Fixture    *fixture,
-     const char *method,
-     const char *body,
-     guint       status)
-{
-  Call call = { shoald_api_server_get_port (fixture->server), method, body, NULL };
-  GThread *thread = g_thread_new ("api-call", send_call, &call);
-  g_autoptr(ShoalTestHttpAnswer) answer = NULL;
-  g_autoptr(JsonNode) node = NULL;
-  g_autoptr(GError) error = NULL;
-  const char *text;
-
-  shoal_test_wait_until (call_answered, &call, TIMEOUT_MS, "the API's answer");
-  g_thread_join (thread);
-  answer = call.answer;
-  text = shoal_test_http_answer_text (answer);
-  g_test_message ("%s %s → %u %s", method, body != NULL ? body : "", answer->status, text);
-  g_assert_cmpuint (answer->status, ==, status);
-  node = json_from_string (text, &error);
-  g_assert_no_error (error);
-  g_assert_true (JSON_NODE_HOLDS_OBJECT (node));
-  return json_node_dup_object (node);
-}
+static const ShoalTestApiOptions settings_api = { .areas = SHOAL_TEST_API_SETTINGS };
 
 /* A 400 whose message names @words. */
 static void
-patch_refused (Fixture    *fixture,
-               const char *body,
-               const char *words)
+patch_refused (ShoalTestApi *api,
+               const char   *body,
+               const char   *words)
 {
-  g_autoptr(JsonObject) answer = api (fixture, "PATCH", body, 400);
+  g_autoptr(JsonObject) answer = shoal_test_api_call (api, "PATCH", SETTINGS, body, 400);
   JsonObject *error = json_object_get_object_member (answer, "error");
 
-  g_assert_cmpstr (json_object_get_string_member (error, "code"), ==, "bad_request");
+  shoal_test_api_assert_error (answer, "bad_request");
   if (strstr (json_object_get_string_member (error, "message"), words) == NULL)
     g_error ("“%s” does not say “%s”", json_object_get_string_member (error, "message"), words);
 }
@@ -192,42 +59,42 @@ find_setting (JsonObject *answer,
 }
 
 static char *
-read_config_file (Fixture *fixture)
+read_config_file (ShoalTestApi *api)
 {
   g_autoptr(GError) error = NULL;
   char *text = NULL;
 
-  g_file_get_contents (fixture->config_path, &text, NULL, &error);
+  g_file_get_contents (api->config_path, &text, NULL, &error);
   g_assert_no_error (error);
   return text;
 }
 
 static void
-write_config_file (Fixture    *fixture,
-                   const char *text)
+write_config_file (ShoalTestApi *api,
+                   const char   *text)
 {
-  g_autofree char *folder = g_path_get_dirname (fixture->config_path);
+  g_autofree char *folder = g_path_get_dirname (api->config_path);
   g_autoptr(GError) error = NULL;
 
   g_assert_cmpint (g_mkdir_with_parents (folder, 0700), ==, 0);
-  g_assert_true (g_file_set_contents (fixture->config_path, text, -1, &error));
+  g_assert_true (g_file_set_contents (api->config_path, text, -1, &error));
   g_assert_no_error (error);
 }
 
 static ShoalNodeManager *
-node_manager (Fixture *fixture)
+node_manager (ShoalTestApi *api)
 {
-  return shoal_servent_get_node_manager (fixture->servent);
+  return shoal_servent_get_node_manager (api->servent);
 }
 
 /* Tests ---------------------------------------------------------------------------- */
 
 /* Every key, with its value as the file writes it. */
 static void
-test_get (Fixture       *fixture,
-          gconstpointer  data)
+test_get (void)
 {
-  g_autoptr(JsonObject) answer = api (fixture, "GET", NULL, 200);
+  g_autoptr(ShoalTestApi) api = shoal_test_api_new (&settings_api);
+  g_autoptr(JsonObject) answer = shoal_test_api_call (api, "GET", SETTINGS, NULL, 200);
   JsonArray *settings = json_object_get_array_member (answer, "settings");
   JsonObject *port = find_setting (answer, "network.port");
   JsonObject *slots = find_setting (answer, "roles.ultrapeer-leaf-slots");
@@ -253,9 +120,9 @@ test_get (Fixture       *fixture,
 /* Live keys reach the servent before the answer; the file gets them and
  * keeps what the user wrote. */
 static void
-test_patch_live (Fixture       *fixture,
-                 gconstpointer  data)
+test_patch_live (void)
 {
+  g_autoptr(ShoalTestApi) api = shoal_test_api_new (&settings_api);
   const char *body = "{\"roles.ultrapeer-leaf-slots\": 40, \"roles.qrp-period-s\": \"5\", "
                      "\"library.browse-host\": false, \"roles.role\": \"ultrapeer\", "
                      "\"network.max-dials\": 2.0}";
@@ -268,30 +135,30 @@ test_patch_live (Fixture       *fixture,
   const ShoalNodeConfig *running;
   gboolean browse_host = TRUE;
 
-  write_config_file (fixture, USER_FILE);
-  g_assert_cmpint (shoal_node_manager_get_role (node_manager (fixture)), ==, SHOAL_PEER_ROLE_LEAF);
-  answer = api (fixture, "PATCH", body, 200);
+  write_config_file (api, USER_FILE);
+  g_assert_cmpint (shoal_node_manager_get_role (node_manager (api)), ==, SHOAL_PEER_ROLE_LEAF);
+  answer = shoal_test_api_call (api, "PATCH", SETTINGS, body, 200);
   assert_names (answer, "applied", applied);
   assert_names (answer, "restart_required", none);
 
-  running = shoal_node_manager_get_config (node_manager (fixture));
+  running = shoal_node_manager_get_config (node_manager (api));
   g_assert_cmpuint (running->ultrapeer_leaf_slots, ==, 40);
   g_assert_cmpuint (running->qrp_period_ms, ==, 5000);
   g_assert_cmpuint (running->max_dials, ==, 2);
   g_assert_cmpint (running->role_mode, ==, SHOAL_ROLE_MODE_ULTRAPEER);
-  g_assert_cmpint (shoal_node_manager_get_role (node_manager (fixture)), ==, SHOAL_PEER_ROLE_ULTRAPEER);
-  g_assert_true (shoal_router_get_ultrapeer (shoal_servent_get_router (fixture->servent)));
-  g_object_get (shoal_servent_get_upload_server (fixture->servent), "browse-host", &browse_host, NULL);
+  g_assert_cmpint (shoal_node_manager_get_role (node_manager (api)), ==, SHOAL_PEER_ROLE_ULTRAPEER);
+  g_assert_true (shoal_router_get_ultrapeer (shoal_servent_get_router (api->servent)));
+  g_object_get (shoal_servent_get_upload_server (api->servent), "browse-host", &browse_host, NULL);
   g_assert_false (browse_host);
-  g_assert_cmpuint (fixture->config->node->ultrapeer_leaf_slots, ==, 40);
+  g_assert_cmpuint (api->config->node->ultrapeer_leaf_slots, ==, 40);
 
-  after = api (fixture, "GET", NULL, 200);
+  after = shoal_test_api_call (api, "GET", SETTINGS, NULL, 200);
   g_assert_cmpstr (json_object_get_string_member (find_setting (after, "roles.ultrapeer-leaf-slots"),
                                                   "value"), ==, "40");
   g_assert_cmpstr (json_object_get_string_member (find_setting (after, "library.browse-host"),
                                                   "value"), ==, "false");
 
-  file = read_config_file (fixture);
+  file = read_config_file (api);
   g_test_message ("saved:\n%s", file);
   g_assert_true (g_str_has_prefix (file, "# my own notes\n"));
   g_assert_nonnull (strstr (file, "[roles]\n# a comment of mine\nrole=ultrapeer\n"));
@@ -304,9 +171,9 @@ test_patch_live (Fixture       *fixture,
 /* A restart key is saved, said to need a restart and left running as it
  * is; a live key beside it applies. */
 static void
-test_patch_restart (Fixture       *fixture,
-                    gconstpointer  data)
+test_patch_restart (void)
 {
+  g_autoptr(ShoalTestApi) api = shoal_test_api_new (&settings_api);
   const char *const applied[] = { "transfers.upload-kbps", NULL };
   const char *const restart[] = { "network.port", "api.port", NULL };
   g_autoptr(JsonObject) answer = NULL;
@@ -314,25 +181,26 @@ test_patch_restart (Fixture       *fixture,
   g_autofree char *file = NULL;
   g_autoptr(ShoaldConfig) saved = NULL;
   g_autoptr(GError) error = NULL;
-  guint16 port = shoal_node_manager_get_port (node_manager (fixture));
+  guint16 port = shoal_node_manager_get_port (node_manager (api));
 
-  answer = api (fixture, "PATCH",
-                "{\"network.port\": 7000, \"transfers.upload-kbps\": 99, \"api.port\": \"7001\"}", 200);
+  answer = shoal_test_api_call (api, "PATCH", SETTINGS,
+                                "{\"network.port\": 7000, \"transfers.upload-kbps\": 99, "
+                                "\"api.port\": \"7001\"}", 200);
   assert_names (answer, "applied", applied);
   assert_names (answer, "restart_required", restart);
 
-  g_assert_cmpuint (shoal_node_manager_get_port (node_manager (fixture)), ==, port);
-  g_assert_cmpuint (fixture->config->node->port, ==, 0);
-  g_assert_cmpuint (fixture->config->api_port, ==, SHOALD_API_DEFAULT_PORT);
-  g_assert_cmpuint (shoal_node_manager_get_config (node_manager (fixture))->upload_kbps, ==, 99);
+  g_assert_cmpuint (shoal_node_manager_get_port (node_manager (api)), ==, port);
+  g_assert_cmpuint (api->config->node->port, ==, 0);
+  g_assert_cmpuint (api->config->api_port, ==, SHOALD_API_DEFAULT_PORT);
+  g_assert_cmpuint (shoal_node_manager_get_config (node_manager (api))->upload_kbps, ==, 99);
   /* What runs is what GET says. */
-  after = api (fixture, "GET", NULL, 200);
+  after = shoal_test_api_call (api, "GET", SETTINGS, NULL, 200);
   g_assert_cmpstr (json_object_get_string_member (find_setting (after, "network.port"), "value"), ==, "0");
 
   /* The next start reads them: the file was made with its folder. */
-  file = read_config_file (fixture);
+  file = read_config_file (api);
   g_assert_true (g_str_has_prefix (file, "# shoal.conf"));
-  saved = shoald_config_load_file (fixture->config_path, &error);
+  saved = shoald_config_load_file (api->config_path, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (saved->node->port, ==, 7000);
   g_assert_cmpuint (saved->api_port, ==, 7001);
@@ -342,28 +210,28 @@ test_patch_restart (Fixture       *fixture,
 /* One bad value or unknown key: 400 naming it, and nothing changed,
  * not even the good values beside it. */
 static void
-test_patch_refused (Fixture       *fixture,
-                    gconstpointer  data)
+test_patch_refused (void)
 {
-  g_autoptr(ShoaldConfig) before = shoald_config_copy (fixture->config);
+  g_autoptr(ShoalTestApi) api = shoal_test_api_new (&settings_api);
+  g_autoptr(ShoaldConfig) before = shoald_config_copy (api->config);
   g_autofree char *file = NULL;
 
-  write_config_file (fixture, USER_FILE);
-  patch_refused (fixture, "{\"roles.ultrapeer-leaf-slots\": 40, \"network.port\": \"abc\"}",
+  write_config_file (api, USER_FILE);
+  patch_refused (api, "{\"roles.ultrapeer-leaf-slots\": 40, \"network.port\": \"abc\"}",
                  "network.port: expected a number from 0 to 65535, got “abc”");
-  patch_refused (fixture, "{\"roles.ultrapeer-leaf-slots\": 40, \"network.prot\": 1}",
+  patch_refused (api, "{\"roles.ultrapeer-leaf-slots\": 40, \"network.prot\": 1}",
                  "unknown key “network.prot”");
-  patch_refused (fixture, "{\"roles.role\": \"Leaf\"}", "roles.role");
-  patch_refused (fixture, "{\"roles.ultrapeer-leaf-slots\": -3}", "roles.ultrapeer-leaf-slots");
-  patch_refused (fixture, "{\"roles.ultrapeer-leaf-slots\": 4.5}", "roles.ultrapeer-leaf-slots");
-  patch_refused (fixture, "{\"library.browse-host\": null}", "library.browse-host");
-  patch_refused (fixture, "{\"bootstrap.anchors\": [\"a:1\"]}", "bootstrap.anchors");
-  patch_refused (fixture, "[\"roles.role\"]", "object");
+  patch_refused (api, "{\"roles.role\": \"Leaf\"}", "roles.role");
+  patch_refused (api, "{\"roles.ultrapeer-leaf-slots\": -3}", "roles.ultrapeer-leaf-slots");
+  patch_refused (api, "{\"roles.ultrapeer-leaf-slots\": 4.5}", "roles.ultrapeer-leaf-slots");
+  patch_refused (api, "{\"library.browse-host\": null}", "library.browse-host");
+  patch_refused (api, "{\"bootstrap.anchors\": [\"a:1\"]}", "bootstrap.anchors");
+  patch_refused (api, "[\"roles.role\"]", "object");
 
-  g_assert_true (shoald_config_equal (fixture->config, before));
-  g_assert_cmpuint (shoal_node_manager_get_config (node_manager (fixture))->ultrapeer_leaf_slots, ==,
+  g_assert_true (shoald_config_equal (api->config, before));
+  g_assert_cmpuint (shoal_node_manager_get_config (node_manager (api))->ultrapeer_leaf_slots, ==,
                     SHOAL_DEFAULT_ULTRAPEER_LEAF_SLOTS);
-  file = read_config_file (fixture);
+  file = read_config_file (api);
   g_assert_cmpstr (file, ==, USER_FILE);
 }
 
@@ -384,27 +252,29 @@ has_roots (gpointer data)
 
 /* library.shares adds and removes the library's roots while it runs. */
 static void
-test_patch_shares (Fixture       *fixture,
-                   gconstpointer  data)
+test_patch_shares (void)
 {
+  g_autoptr(ShoalTestApi) api = shoal_test_api_new (&settings_api);
   const char *const applied[] = { "library.shares", NULL };
-  g_autofree char *body = g_strdup_printf ("{\"library.shares\": \"%s\"}", fixture->share_dir);
+  g_autofree char *share_dir = g_build_filename (api->data_dir, "share", NULL);
+  g_autofree char *body = g_strdup_printf ("{\"library.shares\": \"%s\"}", share_dir);
   g_autoptr(JsonObject) added = NULL;
   g_autoptr(JsonObject) removed = NULL;
   g_autoptr(ShoalSharedRoot) root = NULL;
-  RootsWait wait = { fixture->library, 1 };
+  RootsWait wait = { api->library, 1 };
 
-  added = api (fixture, "PATCH", body, 200);
+  g_assert_cmpint (g_mkdir (share_dir, 0700), ==, 0);
+  added = shoal_test_api_call (api, "PATCH", SETTINGS, body, 200);
   assert_names (added, "applied", applied);
   shoal_test_wait_until (has_roots, &wait, TIMEOUT_MS, "the shared folder");
-  root = g_list_model_get_item (shoal_library_get_roots (fixture->library), 0);
-  g_assert_cmpstr (shoal_shared_root_get_path (root), ==, fixture->share_dir);
+  root = g_list_model_get_item (shoal_library_get_roots (api->library), 0);
+  g_assert_cmpstr (shoal_shared_root_get_path (root), ==, share_dir);
 
-  removed = api (fixture, "PATCH", "{\"library.shares\": \"\"}", 200);
+  removed = shoal_test_api_call (api, "PATCH", SETTINGS, "{\"library.shares\": \"\"}", 200);
   assert_names (removed, "applied", applied);
   wait.roots = 0;
   shoal_test_wait_until (has_roots, &wait, TIMEOUT_MS, "the folder no longer shared");
-  g_assert_null (fixture->config->shares);
+  g_assert_null (api->config->shares);
 }
 
 static gboolean
@@ -415,11 +285,11 @@ has_one_link (gpointer data)
 
 /* A new anchor is dialled at once, without a restart. */
 static void
-test_patch_anchor (Fixture       *fixture,
-                   gconstpointer  data)
+test_patch_anchor (void)
 {
+  g_autoptr(ShoalTestApi) api = shoal_test_api_new (&settings_api);
   g_autoptr(ShoalNodeConfig) config = shoal_node_config_new_default ();
-  g_autofree char *peer_dir = g_build_filename (fixture->data_dir, "peer", NULL);
+  g_autofree char *peer_dir = g_build_filename (api->data_dir, "peer", NULL);
   g_autoptr(ShoalServent) peer = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) answer = NULL;
@@ -438,14 +308,14 @@ test_patch_anchor (Fixture       *fixture,
   peer = shoal_servent_new (config, NULL);
   g_assert_true (shoal_servent_start (peer, &error));
   g_assert_no_error (error);
-  g_assert_cmpuint (shoal_node_manager_get_link_count (node_manager (fixture)), ==, 0);
+  g_assert_cmpuint (shoal_node_manager_get_link_count (node_manager (api)), ==, 0);
 
   body = g_strdup_printf ("{\"bootstrap.anchors\": \"127.0.0.1:%u\"}",
                           shoal_node_manager_get_port (shoal_servent_get_node_manager (peer)));
-  answer = api (fixture, "PATCH", body, 200);
+  answer = shoal_test_api_call (api, "PATCH", SETTINGS, body, 200);
   assert_names (answer, "applied", applied);
-  shoal_test_wait_until (has_one_link, node_manager (fixture), TIMEOUT_MS, "a link to the new anchor");
-  g_assert_cmpuint (shoal_node_manager_get_config (node_manager (fixture))->anchors->len, ==, 1);
+  shoal_test_wait_until (has_one_link, node_manager (api), TIMEOUT_MS, "a link to the new anchor");
+  g_assert_cmpuint (shoal_node_manager_get_config (node_manager (api))->anchors->len, ==, 1);
 
   shoal_servent_shutdown (peer);
   g_object_run_dispose (G_OBJECT (peer));
@@ -455,16 +325,11 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  g_test_add ("/api-settings/get", Fixture, NULL, fixture_set_up, test_get, fixture_tear_down);
-  g_test_add ("/api-settings/patch-live", Fixture, NULL, fixture_set_up, test_patch_live,
-              fixture_tear_down);
-  g_test_add ("/api-settings/patch-restart", Fixture, NULL, fixture_set_up, test_patch_restart,
-              fixture_tear_down);
-  g_test_add ("/api-settings/patch-refused", Fixture, NULL, fixture_set_up, test_patch_refused,
-              fixture_tear_down);
-  g_test_add ("/api-settings/patch-shares", Fixture, NULL, fixture_set_up, test_patch_shares,
-              fixture_tear_down);
-  g_test_add ("/api-settings/patch-anchor", Fixture, NULL, fixture_set_up, test_patch_anchor,
-              fixture_tear_down);
+  g_test_add_func ("/api-settings/get", test_get);
+  g_test_add_func ("/api-settings/patch-live", test_patch_live);
+  g_test_add_func ("/api-settings/patch-restart", test_patch_restart);
+  g_test_add_func ("/api-settings/patch-refused", test_patch_refused);
+  g_test_add_func ("/api-settings/patch-shares", test_patch_shares);
+  g_test_add_func ("/api-settings/patch-anchor", test_patch_anchor);
   return g_test_run ();
 }
