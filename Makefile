@@ -7,17 +7,22 @@
 #
 # Works as root or as a user with sudo on Debian 12. Elsewhere it names the
 # packages to install and goes on with what is there. (systemd is there for
-# systemd-analyze, which checks the service units; it need not be running.)
+# systemd-analyze, which checks the service units; it need not be running.
+# avahi-daemon, dbus-daemon and iproute2 are for the LAN tests, which run
+# their own daemons in network namespaces they make.)
 
 BUILDDIR ?= build
 # The suite is the headless one: -Dgui=false needs no GTK development files.
-MESON_OPTIONS = -Db_sanitize=address,undefined -Db_lundef=false -Dfuzzing=true -Dgui=false
+# LAN discovery must be built: its tests run real avahi-daemons.
+MESON_OPTIONS = -Db_sanitize=address,undefined -Db_lundef=false -Dfuzzing=true -Dgui=false \
+                -Davahi=enabled
 
 # Debian 12 package names: the compiler is clang because the fuzz targets
 # need libFuzzer, and one compiler keeps one build directory.
 DEB_PACKAGES = meson ninja-build pkg-config clang libclang-rt-14-dev \
                libglib2.0-dev libjson-glib-dev zlib1g-dev libsqlite3-dev nettle-dev \
-               libmicrohttpd-dev curl systemd
+               libmicrohttpd-dev curl systemd \
+               libavahi-client-dev libavahi-glib-dev avahi-daemon dbus-daemon iproute2
 
 .PHONY: all run test bench deps configure build clean
 
