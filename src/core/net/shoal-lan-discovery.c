@@ -19,6 +19,10 @@
 #define SERVICE_NAME_MAX_BYTES 63
 /* Renamings tried in a row when Avahi says a name is taken locally. */
 #define MAX_LOCAL_RENAMES 32
+/* After a collision on the LAN, the new name is published after a random
+ * delay up to this: hosts that collided at once would otherwise all take
+ * the same next name at the same moment and collide again, in step. */
+#define RENAME_JITTER_MS 1500
 #define TXT_ROLE_LEAF "leaf"
 #define TXT_ROLE_ULTRAPEER "ultrapeer"
 
@@ -42,6 +46,7 @@ struct _ShoalLanDiscovery
   GHashTable    *sightings;        /* service name → Sighting* */
   GMainContext  *context;          /* while started */
   GSource       *retry_source;
+  GSource       *republish_source; /* a renamed service, waiting its turn */
 #ifdef SHOAL_HAVE_AVAHI
   AvahiGLibPoll       *poll;
   AvahiClient         *client;
@@ -197,12 +202,18 @@ truncate_name (const char *name)
 }
 
 static void
+cancel_source (GSource **source)
+{
+  if (*source == NULL)
+    return;
+  g_source_destroy (*source);
+  g_clear_pointer (source, g_source_unref);
+}
+
+static void
 cancel_retry (ShoalLanDiscovery *self)
 {
-  if (self->retry_source == NULL)
-    return;
-  g_source_destroy (self->retry_source);
-  g_clear_pointer (&self->retry_source, g_source_unref);
+  cancel_source (&self->retry_source);
 }
 
 #ifdef SHOAL_HAVE_AVAHI
@@ -291,6 +302,7 @@ release_client (ShoalLanDiscovery *self,
 {
   g_autoptr(GPtrArray) lost = forget_sightings (self);
 
+  cancel_source (&self->republish_source);
   g_clear_pointer (&self->browser, avahi_service_browser_free);
   g_clear_pointer (&self->group, avahi_entry_group_free);
   g_clear_pointer (&self->client, avahi_client_free);
@@ -409,6 +421,26 @@ publish (ShoalLanDiscovery *self,
     fail_with_avahi_error (self, "cannot publish our service", error);
 }
 
+static gboolean
+on_republish (gpointer data)
+{
+  ShoalLanDiscovery *self = data;
+
+  g_clear_pointer (&self->republish_source, g_source_unref);
+  if (self->group != NULL)
+    publish (self, self->group);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+publish_later (ShoalLanDiscovery *self)
+{
+  cancel_source (&self->republish_source);
+  self->republish_source = g_timeout_source_new ((guint) g_random_int_range (0, RENAME_JITTER_MS));
+  g_source_set_callback (self->republish_source, on_republish, self, NULL);
+  g_source_attach (self->republish_source, self->context);
+}
+
 static void
 on_group_state (AvahiEntryGroup      *group,
                 AvahiEntryGroupState  state,
@@ -429,7 +461,7 @@ on_group_state (AvahiEntryGroup      *group,
       set_published_name (self, NULL);
       set_state (self, SHOAL_LAN_STATE_STARTING, NULL);
       avahi_entry_group_reset (group);
-      publish (self, group);
+      publish_later (self);
       break;
     case AVAHI_ENTRY_GROUP_FAILURE:
       fail_with_avahi_error (self, "publishing failed",
@@ -751,9 +783,10 @@ on_browsed (AvahiServiceBrowser    *browser,
   switch (event)
     {
     case AVAHI_BROWSER_NEW:
-      /* Our own service, as this very client published it. */
-      if ((flags & AVAHI_LOOKUP_RESULT_OUR_OWN) == 0)
-        add_instance (self, interface, protocol, name, domain);
+      /* Even a name we publish: we may lose it to another host after a
+       * collision, and no new browse result comes then. Its resolution
+       * tells (by GUID) whether it is ours. */
+      add_instance (self, interface, protocol, name, domain);
       break;
     case AVAHI_BROWSER_REMOVE:
       remove_instance (self, interface, protocol, name);
