@@ -66,6 +66,7 @@ typedef enum
   OPTION_WAIT         = 1 << 1,  /* --wait */
   OPTION_OFFSET       = 1 << 2,
   OPTION_LIMIT        = 1 << 3,
+  OPTION_ONCE         = 1 << 4,  /* --once */
 } CommandOptions;
 
 typedef struct _Command Command;
@@ -81,6 +82,7 @@ typedef struct
   gboolean        wait;
   int             offset;
   int             limit;
+  gboolean        once;
   const Command  *command;
   ShoalctlClient *client;         /* made at the first request */
   GError         *error;          /* why the command failed... */
@@ -511,6 +513,27 @@ parse_id (Ctl        *ctl,
 
 /* status ----------------------------------------------------------------------------- */
 
+/* "running as “Shoal on host”, 2 peers", "unavailable (avahi-daemon is
+ * not running)", "off"... */
+static char *
+describe_lan (JsonObject *lan)
+{
+  const char *discovery = member_text (lan, "discovery");
+  gint64 peers = member_int (lan, "peers");
+  g_autofree char *name = shoalctl_printable (member_string (lan, "service_name"));
+  g_autofree char *reason = shoalctl_printable (member_string (lan, "reason"));
+  GString *text = g_string_new (discovery);
+
+  if (strcmp (discovery, "running") == 0)
+    g_string_append_printf (text, " as “%s”, %" G_GINT64_FORMAT " %s", name, peers,
+                            plural (peers, "peer", "peers"));
+  else if (member_string (lan, "reason") != NULL)
+    g_string_append_printf (text, " (%s)", reason);
+  if (member_bool (lan, "lan_only"))
+    g_string_append (text, "; LAN-only mode");
+  return g_string_free (text, FALSE);
+}
+
 static void
 print_status (Ctl        *ctl,
               JsonObject *status)
@@ -525,6 +548,7 @@ print_status (Ctl        *ctl,
   g_autofree char *shared = format_size (member_int (library, "bytes"));
   gint64 ultrapeers = member_int (links, "ultrapeer");
   gint64 leaves = member_int (links, "leaf");
+  g_autofree char *lan = describe_lan (member_object (status, "lan"));
 
   print_field ("Role", "%s (mode %s)", member_text (status, "role"), member_text (status, "role_mode"));
   print_field ("Uptime", "%s", uptime);
@@ -533,6 +557,7 @@ print_status (Ctl        *ctl,
   print_field ("Links", "%" G_GINT64_FORMAT " (%" G_GINT64_FORMAT " %s, %" G_GINT64_FORMAT " %s)",
                member_int (links, "total"), ultrapeers, plural (ultrapeers, "ultrapeer", "ultrapeers"),
                leaves, plural (leaves, "leaf", "leaves"));
+  print_field ("LAN", "%s", lan);
   print_field ("Hosts known", "%" G_GINT64_FORMAT, member_int (status, "hosts_known"));
   print_field ("Traffic", "%s in, %s out", bytes_in, bytes_out);
   print_field ("Library", "%" G_GINT64_FORMAT " files (%" G_GINT64_FORMAT " hashed), %s%s",
@@ -558,12 +583,13 @@ print_links (Ctl        *ctl,
              JsonObject *answer)
 {
   JsonArray *links = member_array (answer, "links");
-  g_autoptr(ShoalctlTable) table = shoalctl_table_new ("ID", "ADDRESS", "ROLE", "DIR", "AGENT", "IN", "OUT", NULL);
+  g_autoptr(ShoalctlTable) table = shoalctl_table_new ("ID", "ADDRESS", "ROLE", "DIR", "LAN", "AGENT", "IN",
+                                                      "OUT", NULL);
 
   shoalctl_table_set_align (table, 0, SHOALCTL_ALIGN_RIGHT);
-  shoalctl_table_set_max_width (table, 4, AGENT_MAX_WIDTH);
-  shoalctl_table_set_align (table, 5, SHOALCTL_ALIGN_RIGHT);
+  shoalctl_table_set_max_width (table, 5, AGENT_MAX_WIDTH);
   shoalctl_table_set_align (table, 6, SHOALCTL_ALIGN_RIGHT);
+  shoalctl_table_set_align (table, 7, SHOALCTL_ALIGN_RIGHT);
   for (guint i = 0; i < array_length (links); i++)
     {
       JsonObject *link = array_object (links, i);
@@ -574,6 +600,7 @@ print_links (Ctl        *ctl,
       shoalctl_table_add (table, member_text (link, "address"));
       shoalctl_table_add (table, member_text (link, "role"));
       shoalctl_table_add (table, member_text (link, "direction"));
+      shoalctl_table_add (table, member_bool (link, "lan") ? "yes" : "");
       shoalctl_table_add (table, member_text (link, "user_agent"));
       shoalctl_table_add (table, bytes_in);
       shoalctl_table_add (table, bytes_out);
@@ -597,14 +624,18 @@ print_new_link (Ctl        *ctl,
 
   g_print ("Connected to %s: link %" G_GINT64_FORMAT ", %s, %s\n", member_text (link, "address"),
            member_int (link, "id"), member_text (link, "role"), agent);
+  if (member_bool (answer, "remembered"))
+    g_print ("Remembered as a manual peer: shoald redials it whenever the link drops.\n");
 }
 
+/* The peer is remembered (network.manual-peers) unless --once. */
 static gboolean
 run_connect (Ctl   *ctl,
              char **args)
 {
   g_autoptr(JsonNode) body = new_string_body ("address", args[0]);
 
+  json_object_set_boolean_member (json_node_get_object (body), "remember", !ctl->once);
   if (get_client (ctl) == NULL)
     return FALSE;
   shoalctl_client_set_timeout (ctl->client, CONNECT_TIMEOUT_S);
@@ -1444,7 +1475,9 @@ static gboolean run_help (Ctl   *ctl,
 static const Command commands[] = {
   { "status", "", "Role, uptime, links, traffic, library and transfers", run_status, 0, 0 },
   { "links", "", "The peers connected now", run_links, 0, 0 },
-  { "connect", "HOST:PORT", "Connect to a peer (waits for the handshake)", run_connect, 1, 1 },
+  { "connect", "HOST:PORT [--once]",
+    "Connect to a peer (waits for the handshake) and remember it, unless --once", run_connect, 1, 1,
+    OPTION_ONCE },
   { "drop", "LINK-ID", "Disconnect a peer", run_drop, 1, 1 },
   { "hosts", "[--limit N]", "Known hosts, the most recently seen first", run_hosts, 0, 0, OPTION_LIMIT },
   { "search", "TEXT… [--wait SECONDS]", "Search the network, print results as they come (10 s)",
@@ -1566,6 +1599,7 @@ command_entries (Ctl           *ctl,
     { OPTION_WAIT, { "wait", 0, 0, G_OPTION_ARG_NONE, &ctl->wait, NULL, NULL } },
     { OPTION_OFFSET, { "offset", 0, 0, G_OPTION_ARG_INT, &ctl->offset, NULL, NULL } },
     { OPTION_LIMIT, { "limit", 0, 0, G_OPTION_ARG_INT, &ctl->limit, NULL, NULL } },
+    { OPTION_ONCE, { "once", 0, 0, G_OPTION_ARG_NONE, &ctl->once, NULL, NULL } },
   };
   GArray *entries = g_array_new (TRUE, TRUE, sizeof (GOptionEntry));
 

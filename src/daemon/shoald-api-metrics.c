@@ -70,6 +70,20 @@ add_network (Metrics          *metrics,
 }
 
 static void
+add_lan (Metrics          *metrics,
+         ShoalNodeManager *node)
+{
+  ShoalNodeLanStatus lan;
+
+  shoal_node_manager_get_lan_status (node, &lan);
+  add_metric (metrics, "shoal_lan_peers", GAUGE, "Shoal peers announced on the LAN (mDNS)", NULL,
+              lan.peers);
+  add_metric (metrics, "shoal_lan_discovery_up", GAUGE,
+              "Whether LAN discovery runs (published and browsing)", NULL,
+              lan.state == SHOAL_LAN_STATE_RUNNING);
+}
+
+static void
 add_routing (Metrics      *metrics,
              ShoalServent *servent)
 {
@@ -202,6 +216,7 @@ on_metrics (ShoaldApiRequest *request,
   Metrics metrics = { text, NULL };
 
   add_network (&metrics, context);
+  add_lan (&metrics, shoal_servent_get_node_manager (context->servent));
   add_routing (&metrics, context->servent);
   add_transfers (&metrics, context->servent);
   add_library (&metrics, context->servent);

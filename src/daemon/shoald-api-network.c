@@ -1,6 +1,6 @@
 /* shoald-api-network.c — the control API's network endpoints: the
- * servent's status, its links (listed, dialled, closed) and the hosts it
- * knows. */
+ * servent's status, its links (listed, dialled and remembered as manual
+ * peers, closed) and the hosts it knows. */
 #include "shoald-api.h"
 
 #include <string.h>
@@ -8,6 +8,8 @@
 /* What a link closed through the API says in its BYE. */
 #define CLOSE_CODE 200
 #define CLOSE_REASON "Closed by the operator"
+/* The setting a remembered peer joins. */
+#define MANUAL_PEERS_KEY "network.manual-peers"
 
 /* JSON pieces -------------------------------------------------------------- */
 
@@ -44,6 +46,7 @@ add_link (JsonBuilder   *builder,
   shoald_api_add_string (builder, "direction", info->outgoing ? "out" : "in");
   shoald_api_add_string (builder, "user_agent", info->user_agent);
   shoald_api_add_string (builder, "guid", guid);
+  shoald_api_add_boolean (builder, "lan", info->lan);
   shoald_api_add_int (builder, "bytes_in", (gint64) traffic.bytes_in);
   shoald_api_add_int (builder, "bytes_out", (gint64) traffic.bytes_out);
   shoald_api_add_int (builder, "messages_in", (gint64) traffic.messages_in);
@@ -120,6 +123,33 @@ add_link_counts (JsonBuilder *builder,
   shoald_api_add_int (builder, "total", peers->len);
   shoald_api_add_int (builder, "leaf", peers->len - ultrapeers);
   shoald_api_add_int (builder, "ultrapeer", ultrapeers);
+  json_builder_end_object (builder);
+}
+
+/* "off", "starting", "running" or "unavailable". */
+static const char *
+lan_state_name (ShoalLanState state)
+{
+  g_autoptr(GEnumClass) states = g_type_class_ref (SHOAL_TYPE_LAN_STATE);
+  GEnumValue *value = g_enum_get_value (states, state);
+
+  return value != NULL ? value->value_nick : NULL;
+}
+
+static void
+add_lan (JsonBuilder      *builder,
+         ShoalNodeManager *node)
+{
+  ShoalNodeLanStatus lan;
+
+  shoal_node_manager_get_lan_status (node, &lan);
+  json_builder_set_member_name (builder, "lan");
+  json_builder_begin_object (builder);
+  shoald_api_add_string (builder, "discovery", lan_state_name (lan.state));
+  shoald_api_add_string (builder, "reason", lan.reason);
+  shoald_api_add_string (builder, "service_name", lan.service_name);
+  shoald_api_add_int (builder, "peers", lan.peers);
+  shoald_api_add_boolean (builder, "lan_only", lan.lan_only);
   json_builder_end_object (builder);
 }
 
@@ -215,6 +245,7 @@ on_status (ShoaldApiRequest *request,
   shoald_api_add_boolean (builder, "reachable", shoal_node_manager_get_reachable (node));
   shoald_api_add_int (builder, "role_switches", shoal_node_manager_get_role_switches (node));
   add_link_counts (builder, peers);
+  add_lan (builder, node);
   shoald_api_add_int (builder, "hosts_known", hosts ? shoal_host_cache_get_count (hosts) : 0);
   add_traffic (builder, servent);
   json_builder_set_member_name (builder, "router");
@@ -250,11 +281,13 @@ on_list_links (ShoaldApiRequest *request,
   shoald_api_request_respond (request, 200, answer);
 }
 
-/* {"link": {...}}, or 502 when the link closed before we could say so. */
+/* {"link": {...}, "remembered": bool}, or 502 when the link closed
+ * before we could say so. */
 static void
 respond_link (ShoaldApiRequest *request,
               ShoalServent     *servent,
-              guint64           link_id)
+              guint64           link_id,
+              gboolean          remembered)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autoptr(JsonNode) answer = NULL;
@@ -269,6 +302,7 @@ respond_link (ShoaldApiRequest *request,
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "link");
   add_link (builder, servent, info);
+  shoald_api_add_boolean (builder, "remembered", remembered);
   json_builder_end_object (builder);
   answer = shoald_api_object_new_from_builder (builder);
   shoald_api_request_respond (request, 201, answer);
@@ -280,6 +314,7 @@ typedef struct
 {
   ShoaldApiRequest *request;
   ShoalServent     *servent;
+  gboolean          remembered;
 } Dial;
 
 static void
@@ -294,22 +329,72 @@ on_dialled (GObject      *source,
   guint64 link_id = shoal_node_manager_dial_finish (SHOAL_NODE_MANAGER (source), result, &error);
 
   if (link_id != 0)
-    respond_link (request, servent, link_id);
+    respond_link (request, servent, link_id, dial->remembered);
   else
     shoald_api_request_respond_error (request, 502, "failed", "%s", error->message);
   g_free (dial);
 }
 
+/* "remember": absent is false; anything but a boolean is refused (400
+ * answered, FALSE). */
+static gboolean
+body_remember (ShoaldApiRequest *request,
+               gboolean         *remember)
+{
+  JsonObject *body = json_node_get_object (shoald_api_request_get_body (request));
+  JsonNode *node = json_object_get_member (body, "remember");
+
+  *remember = FALSE;
+  if (node == NULL)
+    return TRUE;
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_BOOLEAN)
+    {
+      shoald_api_request_respond_error (request, 400, "bad_request", "“remember” must be true or false");
+      return FALSE;
+    }
+  *remember = json_node_get_boolean (node);
+  return TRUE;
+}
+
+/* The settings with @address among the manual peers, saved in the
+ * settings file (NULL when it is there already); an error when the file
+ * cannot take it. */
+static ShoaldConfig *
+save_manual_peer (ShoaldApiContext  *context,
+                  const char        *address,
+                  GError           **error)
+{
+  const char *names[] = { MANUAL_PEERS_KEY, NULL };
+  g_autoptr(ShoaldConfig) wanted = NULL;
+
+  if (shoal_node_config_has_manual_peer (context->config->node, address))
+    return NULL;
+  wanted = shoald_config_copy (context->config);
+  g_ptr_array_add (wanted->node->manual_peers, g_strdup (address));
+  if (context->config_path != NULL &&
+      !shoald_config_save_keys (wanted, context->config_path, names, error))
+    return NULL;
+  return g_steal_pointer (&wanted);
+}
+
+/* The file first: what runs is never what a restart would lose. The
+ * peer is remembered whether or not this dial succeeds: it is redialled
+ * until it answers. */
 static void
 on_add_link (ShoaldApiRequest *request,
              gpointer          user_data)
 {
   ShoaldApiContext *context = user_data;
+  ShoalNodeManager *node = shoal_servent_get_node_manager (context->servent);
   const char *text = shoald_api_body_string (request, "address", TRUE);
+  char address[SHOAL_IPV4_ENDPOINT_STRLEN];
+  g_autoptr(ShoaldConfig) wanted = NULL;
+  g_autoptr(GError) error = NULL;
   ShoalIpv4Endpoint endpoint;
+  gboolean remember;
   Dial *dial;
 
-  if (text == NULL)
+  if (text == NULL || !body_remember (request, &remember))
     return;
   /* Any dialable address, a private one too: the operator asked. */
   if (!shoal_ipv4_endpoint_parse (text, strlen (text), &endpoint) ||
@@ -319,11 +404,42 @@ on_add_link (ShoaldApiRequest *request,
                                         "“%s” is not an address to dial (a.b.c.d:port)", text);
       return;
     }
+  if (shoal_node_manager_get_config (node)->lan_only &&
+      !shoal_host_is_lan (&endpoint, shoal_node_manager_get_config (node)->allow_private))
+    {
+      shoald_api_request_respond_error (request, 400, "bad_request",
+                                        "%s is not a LAN address, and this node is in LAN-only mode", text);
+      return;
+    }
+  shoal_ipv4_endpoint_format (&endpoint, TRUE, address);
+  if (remember && context->config == NULL)
+    {
+      shoald_api_request_respond_error (request, 500, "failed", "No settings to remember %s in", address);
+      return;
+    }
+  if (remember)
+    {
+      wanted = save_manual_peer (context, address, &error);
+      if (error != NULL)
+        {
+          shoald_api_request_respond_error (request, 500, "failed", "Cannot save the settings: %s",
+                                            error->message);
+          return;
+        }
+    }
   dial = g_new0 (Dial, 1);
   dial->request = shoald_api_request_ref (request);
   dial->servent = g_object_ref (context->servent);
-  shoal_node_manager_dial_async (shoal_servent_get_node_manager (context->servent), &endpoint,
-                                 on_dialled, dial);
+  dial->remembered = remember;
+  shoal_node_manager_dial_async (node, &endpoint, on_dialled, dial);
+  /* After the dial began: the manual peer finds it under way. */
+  if (wanted != NULL)
+    {
+      g_autoptr(GPtrArray) restart G_GNUC_UNUSED =
+        shoald_config_apply_live (context->config, wanted, context->servent);
+
+      g_message ("%s joins the manual peers", address);
+    }
 }
 
 static gboolean

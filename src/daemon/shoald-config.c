@@ -59,7 +59,7 @@ typedef enum
   KEY_STRING,   /* char * */
   KEY_ADDRESS,  /* char *: an IP address */
   KEY_LIST,     /* GStrv */
-  KEY_ANCHORS,  /* the node config's GPtrArray of "host:port" */
+  KEY_HOST_PORTS,  /* a node config's GPtrArray of "host:port" */
 } KeyType;
 
 typedef enum
@@ -94,7 +94,7 @@ struct _ConfigKey
   guint              max;
   guint              scale;
   const char *const *choices;       /* KEY_ENUM */
-  ItemKind           items;         /* KEY_LIST, KEY_ANCHORS */
+  ItemKind           items;         /* KEY_LIST, KEY_HOST_PORTS */
   const char        *default_text;  /* as written in the file */
   const char        *description;
   KeyOwner           owner;
@@ -161,6 +161,20 @@ static const ConfigKey config_keys[] = {
   { KEY_NAME ("network", "allow-private"), .type = KEY_BOOL,
     .default_text = "false", NODE_FIELD (allow_private),
     .description = "Accept and dial private and loopback addresses (LANs, tests)" },
+  { KEY_NAME ("network", "lan-discovery"), LIVE, .type = KEY_BOOL,
+    .default_text = "true", NODE_FIELD (lan_discovery),
+    .description = "Find Shoal peers on the local network with mDNS (avahi-daemon), "
+                   "publish this one there and link to them first; links from LAN "
+                   "addresses are accepted" },
+  { KEY_NAME ("network", "lan-only"), .type = KEY_BOOL,
+    .default_text = "false", NODE_FIELD (lan_only),
+    .description = "Link within the LAN only: dial and accept nothing but private "
+                   "addresses (10/8, 172.16/12, 192.168/16, 169.254/16, 100.64/10; "
+                   "loopback with allow-private), no bootstrap cache, no internet host kept" },
+  { KEY_NAME ("network", "manual-peers"), LIVE, .type = KEY_HOST_PORTS, .items = ITEM_HOST_PORT,
+    .default_text = "", NODE_FIELD (manual_peers),
+    .description = "Peers to dial first and again whenever their link drops, private "
+                   "addresses too: for networks mDNS does not cross (VPNs, other subnets)" },
   { KEY_NAME ("network", "max-dials"), LIVE, INT_RANGE (1, DIALS_MAX),
     .default_text = G_STRINGIFY (SHOAL_DEFAULT_MAX_DIALS), NODE_FIELD (max_dials),
     .description = "Outgoing connection attempts under way at once" },
@@ -206,7 +220,7 @@ static const ConfigKey config_keys[] = {
     NODE_FIELD (role_thresholds.min_upload_kbps),
     .description = "Automatic role: upload bandwidth (kbit/s) needed to become an ultrapeer" },
 
-  { KEY_NAME ("bootstrap", "anchors"), LIVE, .type = KEY_ANCHORS, .items = ITEM_HOST_PORT,
+  { KEY_NAME ("bootstrap", "anchors"), LIVE, .type = KEY_HOST_PORTS, .items = ITEM_HOST_PORT,
     .default_text = "", NODE_FIELD (anchors),
     .description = "Nodes to join through first" },
   { KEY_NAME ("bootstrap", "anchors-only"), LIVE, .type = KEY_BOOL,
@@ -281,6 +295,10 @@ static const OptionOverride option_overrides[] = {
   { "--port", "network", "port", OPTION_TEXT, OPTION_FIELD (port) },
   { "--listen-address", "network", "listen-address", OPTION_TEXT, OPTION_FIELD (listen_address) },
   { "--allow-private", "network", "allow-private", OPTION_SETS_TRUE, OPTION_FIELD (allow_private) },
+  { "--no-lan-discovery", "network", "lan-discovery", OPTION_SETS_FALSE,
+    OPTION_FIELD (no_lan_discovery) },
+  { "--lan-only", "network", "lan-only", OPTION_SETS_TRUE, OPTION_FIELD (lan_only) },
+  { "--peer", "network", "manual-peers", OPTION_LIST, OPTION_FIELD (manual_peers) },
   { "--role", "roles", "role", OPTION_TEXT, OPTION_FIELD (role) },
   { "--qrp-period", "roles", "qrp-period-s", OPTION_TEXT, OPTION_FIELD (qrp_period_s) },
   { "--promote-after", "roles", "promote-after-s", OPTION_TEXT, OPTION_FIELD (promote_after_s) },
@@ -374,7 +392,7 @@ describe_values (const ConfigKey *key)
     case KEY_ADDRESS:
       return g_strdup ("an IP address");
     case KEY_LIST:
-    case KEY_ANCHORS:
+    case KEY_HOST_PORTS:
       return g_strdup_printf ("a list of %s, separated by \";\"", list_names[key->items]);
     default:
       g_assert_not_reached ();
@@ -493,7 +511,7 @@ set_value (ShoaldConfig     *config,
       store_text (field, g_steal_pointer (&value));
       return TRUE;
     case KEY_LIST:
-    case KEY_ANCHORS:
+    case KEY_HOST_PORTS:
     default:
       g_assert_not_reached ();
     }
@@ -529,16 +547,14 @@ is_valid_item (ItemKind    kind,
     }
 }
 
-static gboolean
-replace_anchors (ShoaldConfig  *config,
-                 GPtrArray     *items,
-                 GError       **error)
+/* Anchors and manual peers; each item passed is_host_port() already. */
+static void
+replace_host_ports (GPtrArray *list,
+                    GPtrArray *items)
 {
-  g_ptr_array_set_size (config->node->anchors, 0);
+  g_ptr_array_set_size (list, 0);
   for (guint i = 0; i < items->len; i++)
-    if (!shoal_node_config_add_anchor (config->node, g_ptr_array_index (items, i), error))
-      return FALSE;
-  return TRUE;
+    g_ptr_array_add (list, g_strdup (g_ptr_array_index (items, i)));
 }
 
 /* A whole list replaces the default (or the file's, for an option); blank
@@ -564,8 +580,11 @@ set_list (ShoaldConfig       *config,
     }
   if (kept->len == 0)
     return TRUE;
-  if (key->type == KEY_ANCHORS)
-    return replace_anchors (config, kept, error);
+  if (key->type == KEY_HOST_PORTS)
+    {
+      replace_host_ports (*(GPtrArray **) field_of (config, key), kept);
+      return TRUE;
+    }
   g_strfreev (*slot);
   g_ptr_array_add (kept, NULL);
   *slot = (GStrv) g_ptr_array_free (g_steal_pointer (&kept), FALSE);
@@ -621,7 +640,7 @@ same_value (const ConfigKey    *key,
       return g_strcmp0 (*text_a, *text_b) == 0;
     case KEY_LIST:
       return same_lists (*list_a, *list_b);
-    case KEY_ANCHORS:
+    case KEY_HOST_PORTS:
       return same_anchors (*array_a, *array_b);
     default:
       g_assert_not_reached ();
@@ -784,7 +803,7 @@ set_from_file (ShoaldConfig     *config,
   g_autofree char *text = NULL;
   g_autofree char *raw = NULL;
 
-  if (key->type == KEY_LIST || key->type == KEY_ANCHORS)
+  if (key->type == KEY_LIST || key->type == KEY_HOST_PORTS)
     items = g_key_file_get_string_list (key_file, key->section, key->name, NULL, &read_error);
   else
     text = g_key_file_get_string (key_file, key->section, key->name, &read_error);
@@ -1010,6 +1029,7 @@ shoald_options_clear (ShoaldOptions *options)
   g_clear_pointer (&options->api_port, g_free);
   g_clear_pointer (&options->log_file, g_free);
   g_clear_pointer (&options->anchors, g_strfreev);
+  g_clear_pointer (&options->manual_peers, g_strfreev);
   g_clear_pointer (&options->shares, g_strfreev);
   g_clear_pointer (&options->udp_host_caches, g_strfreev);
   g_clear_pointer (&options->gwebcaches, g_strfreev);
@@ -1122,7 +1142,7 @@ write_value (GKeyFile           *key_file,
       g_key_file_set_string_list (key_file, key->section, key->name, (const char * const *) *list,
                                   *list != NULL ? g_strv_length (*list) : 0);
       break;
-    case KEY_ANCHORS:
+    case KEY_HOST_PORTS:
       g_key_file_set_string_list (key_file, key->section, key->name,
                                   (const char * const *) (*array)->pdata, (*array)->len);
       break;
@@ -1158,7 +1178,7 @@ copy_field (ShoaldConfig       *to,
       g_strfreev (*list_to);
       *list_to = g_strdupv (*list_from);
       break;
-    case KEY_ANCHORS:
+    case KEY_HOST_PORTS:
       g_ptr_array_set_size (*array_to, 0);
       for (guint i = 0; i < (*array_from)->len; i++)
         g_ptr_array_add (*array_to, g_strdup (g_ptr_array_index (*array_from, i)));

@@ -61,10 +61,13 @@ typedef struct
   char     *api_port;
   char     *log_file;
   GStrv     anchors;
+  GStrv     manual_peers;
   GStrv     shares;
   GStrv     udp_host_caches;
   GStrv     gwebcaches;
   gboolean  allow_private;
+  gboolean  no_lan_discovery;
+  gboolean  lan_only;
   gboolean  anchors_only;
   gboolean  no_default_bootstrap;
   gboolean  no_browse_host;

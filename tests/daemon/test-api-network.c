@@ -1,6 +1,6 @@
-/* test-api-network.c — the control API's status, links, hosts and metrics
- * endpoints over a servent on loopback, asked over HTTP as a client
- * would. */
+/* test-api-network.c — the control API's status, links (remembered as
+ * manual peers too), hosts and metrics endpoints over a servent on
+ * loopback, asked over HTTP as a client would. */
 #include "shoald-api.h"
 
 #include "shoal-test-api.h"
@@ -16,6 +16,8 @@
 #define HOSTS_PAGE 3
 /* How far apart the hosts added to the cache were seen. */
 #define HOST_SIGHTING_USEC (10 * G_USEC_PER_SEC)
+/* A manual peer's link comes back within a few of the manager's ticks. */
+#define REDIAL_TIMEOUT_MS 10000
 
 static const ShoalTestApiOptions network_api = {
   .areas = SHOAL_TEST_API_NETWORK | SHOAL_TEST_API_METRICS,
@@ -124,6 +126,7 @@ assert_is_link (JsonObject *link)
   for (guint i = 0; texts[i] != NULL; i++)
     assert_member_type (link, texts[i], G_TYPE_STRING);
   assert_member_type (link, "has_qrp_table", G_TYPE_BOOLEAN);
+  assert_member_type (link, "lan", G_TYPE_BOOLEAN);
 }
 
 static guint
@@ -151,6 +154,7 @@ test_status (void)
                            "pushes_in", "pushes_out", "duplicates", "dropped", "qrp_updates", NULL };
   const char *library[] = { "files", "hashed", "bytes", "roots", NULL };
   const char *transfers[] = { "downloads", "downloads_active", "uploads_active", NULL };
+  JsonObject *lan;
 
   g_assert_cmpstr (json_object_get_string_member (status, "version"), ==, PACKAGE_VERSION);
   g_assert_cmpstr (json_object_get_string_member (status, "guid"), ==, guid);
@@ -174,6 +178,17 @@ test_status (void)
   g_assert_cmpint (int_at (status, "library", "roots"), ==, 0);
   assert_ints (json_object_get_object_member (status, "transfers"), transfers);
   g_assert_cmpint (int_at (status, "transfers", "downloads"), ==, 0);
+
+  /* A servent on loopback publishes nothing on the LAN, and says why. */
+  lan = json_object_get_object_member (status, "lan");
+  g_assert_nonnull (lan);
+  g_assert_cmpstr (json_object_get_string_member (lan, "discovery"), ==, "unavailable");
+  g_assert_cmpstr (json_object_get_string_member (lan, "reason"), ==, "listening on a loopback address only");
+  g_assert_true (json_object_has_member (lan, "service_name"));
+  g_assert_true (json_object_get_null_member (lan, "service_name"));
+  g_assert_cmpint (json_object_get_int_member (lan, "peers"), ==, 0);
+  assert_member_type (lan, "lan_only", G_TYPE_BOOLEAN);
+  g_assert_false (json_object_get_boolean_member (lan, "lan_only"));
 }
 
 /* Links -------------------------------------------------------------------------- */
@@ -215,6 +230,10 @@ test_link_added_and_closed (void)
   g_assert_cmpstr (json_object_get_string_member (link, "direction"), ==, "out");
   g_assert_true (g_str_has_prefix (json_object_get_string_member (link, "user_agent"), "Shoal/"));
   g_assert_cmpstr (json_object_get_string_member (link, "guid"), ==, peer_guid);
+  g_assert_false (json_object_get_boolean_member (link, "lan"));  /* loopback, no LAN peer */
+  g_assert_false (json_object_get_boolean_member (added, "remembered"));
+  g_assert_cmpuint (api->config->node->manual_peers->len, ==, 0);
+  g_assert_false (g_file_test (api->config_path, G_FILE_TEST_EXISTS));
 
   listed = shoal_test_api_call (api, "GET", "/api/v1/links", NULL, 200);
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (listed, "links")), ==, 1);
@@ -298,6 +317,80 @@ test_add_link_unreachable (void)
 
   expect_error (api, "POST", "/api/v1/links", body, 502, "failed");
   g_assert_cmpuint (count_links (api), ==, 0);
+}
+
+static gboolean
+has_one_link (gpointer data)
+{
+  return shoal_node_manager_get_link_count (data) == 1;
+}
+
+static void
+assert_manual_peers (ShoalTestApi *api,
+                     const char   *expected_line)
+{
+  g_autoptr(ShoaldConfig) saved = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+
+  g_assert_true (g_file_get_contents (api->config_path, &text, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (text, expected_line));
+  saved = shoald_config_load_file (api->config_path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (saved->node->manual_peers->len, ==, api->config->node->manual_peers->len);
+}
+
+/* "remember": the address joins network.manual-peers, in the file and in
+ * the settings in effect, and the node redials it when its link drops. */
+static void
+test_link_remembered (void)
+{
+  g_autoptr(ShoalTestApi) api = shoal_test_api_new (&network_api);
+  g_autoptr(Peer) peer = peer_start ();
+  ShoalNodeManager *node = shoal_servent_get_node_manager (api->servent);
+  g_autofree char *address = g_strdup_printf (PEER_ADDRESS ":%u", shoal_node_manager_get_port (peer->manager));
+  g_autofree char *body = g_strdup_printf ("{\"address\": \"%s\", \"remember\": true}", address);
+  g_autofree char *line = g_strdup_printf ("manual-peers=%s;", address);
+  g_autofree char *unreachable = g_strdup_printf (SERVENT_ADDRESS ":%u", closed_port ());
+  g_autofree char *unreachable_body = g_strdup_printf ("{\"address\": \"%s\", \"remember\": true}",
+                                                       unreachable);
+  g_autoptr(JsonObject) added = shoal_test_api_call (api, "POST", "/api/v1/links", body, 201);
+  g_autoptr(GPtrArray) links = NULL;
+  guint64 first_id;
+
+  g_assert_true (json_object_get_boolean_member (added, "remembered"));
+  first_id = (guint64) json_object_get_int_member (json_object_get_object_member (added, "link"), "id");
+  g_assert_cmpuint (api->config->node->manual_peers->len, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (api->config->node->manual_peers, 0), ==, address);
+  g_assert_true (shoal_node_config_has_manual_peer (shoal_node_manager_get_config (node), address));
+  assert_manual_peers (api, line);
+
+  /* Dropped by the peer: dialled again. */
+  links = shoal_node_manager_list_peers (peer->manager);
+  g_assert_cmpuint (links->len, ==, 1);
+  shoal_node_manager_close_link (peer->manager, ((ShoalPeerInfo *) g_ptr_array_index (links, 0))->id,
+                                 200, "Dropped by the test");
+  while (shoal_node_manager_get_link_count (node) > 0)
+    g_main_context_iteration (NULL, TRUE);
+  shoal_test_wait_until (has_one_link, node, REDIAL_TIMEOUT_MS, "the manual peer's link again");
+  g_clear_pointer (&links, g_ptr_array_unref);
+  links = shoal_node_manager_list_peers (node);
+  g_assert_cmpuint (((ShoalPeerInfo *) g_ptr_array_index (links, 0))->id, !=, first_id);
+
+  /* Asked again: linked already, and remembered once. */
+  expect_error (api, "POST", "/api/v1/links", body, 502, "failed");
+  g_assert_cmpuint (api->config->node->manual_peers->len, ==, 1);
+
+  /* One that does not answer now is remembered all the same. */
+  expect_error (api, "POST", "/api/v1/links", unreachable_body, 502, "failed");
+  g_assert_cmpuint (api->config->node->manual_peers->len, ==, 2);
+  g_assert_cmpstr (g_ptr_array_index (api->config->node->manual_peers, 1), ==, unreachable);
+  assert_manual_peers (api, unreachable);
+
+  expect_error (api, "POST", "/api/v1/links", "{\"address\": \"127.0.0.2:6346\", \"remember\": 1}",
+                400, "bad_request");
+  g_assert_cmpuint (api->config->node->manual_peers->len, ==, 2);
 }
 
 /* Hosts -------------------------------------------------------------------------- */
@@ -504,7 +597,7 @@ test_metrics (void)
     "shoal_upload_bytes_total", "shoal_download_bytes_total", "shoal_upload_requests_total",
     "shoal_uploads_refused_total", "shoal_uploads_active", "shoal_downloads", "shoal_library_files",
     "shoal_library_hashed_files", "shoal_library_bytes", "shoal_searches_active",
-    "shoal_api_requests_total", "shoal_api_refused_total",
+    "shoal_api_requests_total", "shoal_api_refused_total", "shoal_lan_peers", "shoal_lan_discovery_up",
   };
   const char *wrong_token[] = { "Authorization: " SHOALD_API_AUTH_SCHEME "0000", NULL };
   g_autoptr(ShoalTestHttpAnswer) refused =
@@ -535,6 +628,8 @@ test_metrics (void)
   g_assert_cmpfloat (sample (&exposition, "shoal_gnutella_bytes_total{direction=\"in\"}"), ==, 0);
   g_assert_cmpfloat (sample (&exposition, "shoal_downloads{state=\"running\"}"), ==, 0);
   g_assert_cmpfloat (sample (&exposition, "shoal_searches_active"), ==, 0);
+  g_assert_cmpfloat (sample (&exposition, "shoal_lan_peers"), ==, 0);
+  g_assert_cmpfloat (sample (&exposition, "shoal_lan_discovery_up"), ==, 0);
   /* The two refusals and this request. */
   g_assert_cmpfloat (sample (&exposition, "shoal_api_requests_total"), ==, 3);
   g_assert_cmpfloat (sample (&exposition, "shoal_api_refused_total{reason=\"unauthorized\"}"), ==, 2);
@@ -572,6 +667,7 @@ main (int    argc,
   g_test_add_func ("/api-network/status", test_status);
   g_test_add_func ("/api-network/links-empty", test_links_empty);
   g_test_add_func ("/api-network/link-added-and-closed", test_link_added_and_closed);
+  g_test_add_func ("/api-network/link-remembered", test_link_remembered);
   g_test_add_func ("/api-network/close-unknown-link", test_close_unknown_link);
   g_test_add_func ("/api-network/add-link-bad-address", test_add_link_bad_address);
   g_test_add_func ("/api-network/add-link-unreachable", test_add_link_unreachable);

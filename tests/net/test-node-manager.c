@@ -1,10 +1,15 @@
-/* test-node-manager.c — nodes on loopback find each other from one anchor. */
+/* test-node-manager.c — nodes on loopback find each other from one anchor;
+ * manual peers are redialled; LAN-only mode keeps to LAN addresses. */
 #include "shoal-message.h"
 #include "shoal-node-manager.h"
 
 #include <glib/gstdio.h>
+#include <string.h>
 
 #define WAIT_TIMEOUT_MS 30000
+/* Internet addresses nothing here may dial in LAN-only mode. */
+#define PUBLIC_PEER "8.8.8.8:6346"
+#define PUBLIC_ANCHOR "9.9.9.9:6346"
 
 typedef struct
 {
@@ -35,31 +40,53 @@ typedef struct
   gboolean  done;
 } Dial;
 
+/* A node not started yet, with its data folder, and the settings every
+ * test node starts from: an ultrapeer on @address, test mode, no
+ * bootstrap. */
 static Node *
-node_start_with (const char  *address,
-                 const char  *anchor,
-                 const char **udp_host_caches)
+node_new (const char       *address,
+          ShoalNodeConfig **config)
 {
-  g_autoptr(ShoalNodeConfig) config = shoal_node_config_new_default ();
   g_autoptr(GError) error = NULL;
   Node *node = g_new0 (Node, 1);
 
   node->data_dir = g_dir_make_tmp ("shoal-node-XXXXXX", &error);
   g_assert_no_error (error);
-  g_free (config->data_dir);
-  config->data_dir = g_strdup (node->data_dir);
-  config->listen_address = g_strdup (address);
-  config->port = 0;
-  config->role_mode = SHOAL_ROLE_MODE_ULTRAPEER;
-  config->allow_private = TRUE;
-  config->default_bootstrap = FALSE;
-  if (anchor != NULL)
-    g_assert_true (shoal_node_config_add_anchor (config, anchor, NULL));
-  config->udp_host_caches = g_strdupv ((GStrv) udp_host_caches);
+  *config = shoal_node_config_new_default ();
+  g_free ((*config)->data_dir);
+  (*config)->data_dir = g_strdup (node->data_dir);
+  (*config)->listen_address = g_strdup (address);
+  (*config)->port = 0;
+  (*config)->role_mode = SHOAL_ROLE_MODE_ULTRAPEER;
+  (*config)->allow_private = TRUE;
+  (*config)->default_bootstrap = FALSE;
+  return node;
+}
+
+static Node *
+node_run (Node                  *node,
+          const ShoalNodeConfig *config)
+{
+  g_autoptr(GError) error = NULL;
+
   node->manager = shoal_node_manager_new (config);
   g_assert_true (shoal_node_manager_start (node->manager, &error));
   g_assert_no_error (error);
   return node;
+}
+
+static Node *
+node_start_with (const char  *address,
+                 const char  *anchor,
+                 const char **udp_host_caches)
+{
+  g_autoptr(ShoalNodeConfig) config = NULL;
+  Node *node = node_new (address, &config);
+
+  if (anchor != NULL)
+    g_assert_true (shoal_node_config_add_anchor (config, anchor, NULL));
+  config->udp_host_caches = g_strdupv ((GStrv) udp_host_caches);
+  return node_run (node, config);
 }
 
 static Node *
@@ -76,6 +103,15 @@ on_timeout (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* Links a duplicate being dropped is not among. */
+static guint
+open_link_count (Node *node)
+{
+  g_autoptr(GPtrArray) peers = shoal_node_manager_list_peers (node->manager);
+
+  return peers->len;
+}
+
 static void
 wait_for_links (Node      **nodes,
                 guint       count,
@@ -89,7 +125,7 @@ wait_for_links (Node      **nodes,
     {
       all = TRUE;
       for (guint i = 0; i < count; i++)
-        all &= shoal_node_manager_get_link_count (nodes[i]->manager) >= wanted;
+        all &= open_link_count (nodes[i]) >= wanted;
       if (!all)
         g_main_context_iteration (NULL, TRUE);
     }
@@ -345,6 +381,274 @@ test_bootstrap_from_udp_host_cache (void)
   g_object_unref (uhc.socket);
 }
 
+/* Manual peers and LAN-only mode ------------------------------------------------- */
+
+/* The one link @node has now. */
+static ShoalPeerInfo *
+only_link (Node *node)
+{
+  g_autoptr(GPtrArray) peers = shoal_node_manager_list_peers (node->manager);
+
+  g_assert_cmpuint (peers->len, ==, 1);
+  return g_ptr_array_steal_index (peers, 0);
+}
+
+static char *
+listen_text (Node       *node,
+             const char *address)
+{
+  return g_strdup_printf ("%s:%u", address, shoal_node_manager_get_port (node->manager));
+}
+
+/* A manual peer given while the node runs is dialled; its link, closed
+ * by the other end, is dialled again; once no longer a manual peer, it
+ * is not. */
+static void
+test_manual_peer_redialled (void)
+{
+  g_autoptr(Node) a = node_start ("127.0.0.21", NULL);
+  g_autoptr(ShoalNodeConfig) config = NULL;
+  g_autoptr(Node) b = node_new ("127.0.0.22", &config);
+  g_autofree char *a_text = listen_text (a, "127.0.0.21");
+  Node *pair[] = { a, b };
+  g_autoptr(ShoalPeerInfo) first = NULL;
+  g_autoptr(ShoalPeerInfo) second = NULL;
+  g_autoptr(ShoalPeerInfo) on_a = NULL;
+
+  node_run (b, config);
+  /* No anchor, nothing cached: B stays alone. */
+  run_for (2 * SHOAL_NODE_MANAGER_TICK_MS);
+  g_assert_cmpuint (shoal_node_manager_get_link_count (b->manager), ==, 0);
+
+  g_assert_true (shoal_node_config_add_manual_peer (config, a_text, NULL));
+  shoal_node_manager_update_config (b->manager, config);
+  wait_for_links (pair, G_N_ELEMENTS (pair), 1);
+  first = only_link (b);
+  g_assert_true (first->outgoing);
+  g_assert_false (first->lan);  /* loopback, and not LAN-only */
+
+  on_a = only_link (a);
+  shoal_node_manager_close_link (a->manager, on_a->id, 200, "Dropped by the test");
+  wait_for_no_links (b);
+  wait_for_links (pair, G_N_ELEMENTS (pair), 1);
+  second = only_link (b);
+  g_assert_cmpuint (second->id, !=, first->id);
+  g_assert_true (second->outgoing);
+  g_assert_true (shoal_guid_equal (&second->guid, shoal_node_manager_get_guid (a->manager)));
+
+  /* Removed from the settings: not dialled again. */
+  g_ptr_array_set_size (config->manual_peers, 0);
+  shoal_node_manager_update_config (b->manager, config);
+  shoal_node_manager_close_link (b->manager, second->id, 200, "Dropped by the test");
+  wait_for_no_links (b);
+  run_for (3 * SHOAL_NODE_MANAGER_TICK_MS);
+  g_assert_cmpuint (shoal_node_manager_get_link_count (b->manager), ==, 0);
+}
+
+static void
+on_net_message (const char     *domain,
+                GLogLevelFlags  level,
+                const char     *message,
+                gpointer        user_data)
+{
+  g_ptr_array_add (user_data, g_strdup (message));
+}
+
+static guint
+count_containing (GPtrArray  *lines,
+                  const char *text)
+{
+  guint count = 0;
+
+  for (guint i = 0; i < lines->len; i++)
+    count += strstr (g_ptr_array_index (lines, i), text) != NULL;
+  return count;
+}
+
+/* LAN-only: public anchors and manual peers are never dialled, each
+ * refused with one log line however often its turn comes; a public
+ * address asked for is refused too. */
+static void
+test_lan_only_refuses_public_peers (void)
+{
+  g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func (g_free);
+  guint handler = g_log_set_handler ("Shoal-net", G_LOG_LEVEL_MESSAGE, on_net_message, lines);
+  g_autoptr(ShoalNodeConfig) config = NULL;
+  g_autoptr(Node) node = node_new ("127.0.0.23", &config);
+  ShoalIpv4Endpoint public_endpoint = { 0x08080404u, 6346 };   /* 8.8.4.4 */
+  g_autoptr(GError) error = NULL;
+  ShoalNodeLanStatus lan;
+
+  config->lan_only = TRUE;
+  config->default_bootstrap = TRUE;   /* LAN-only mode still uses none */
+  g_assert_true (shoal_node_config_add_manual_peer (config, PUBLIC_PEER, NULL));
+  g_assert_true (shoal_node_config_add_anchor (config, PUBLIC_ANCHOR, NULL));
+  node_run (node, config);
+  /* Past the anchors' first retry (5 s): still one line each. */
+  run_for (6 * SHOAL_NODE_MANAGER_TICK_MS);
+  g_log_remove_handler ("Shoal-net", handler);
+
+  g_assert_cmpuint (count_containing (lines, "manual peer " PUBLIC_PEER " refused"), ==, 1);
+  g_assert_cmpuint (count_containing (lines, "anchor " PUBLIC_ANCHOR " refused"), ==, 1);
+  g_assert_cmpuint (count_containing (lines, "bootstrap"), ==, 0);
+  g_assert_cmpuint (shoal_node_manager_get_link_count (node->manager), ==, 0);
+  shoal_node_manager_get_lan_status (node->manager, &lan);
+  g_assert_true (lan.lan_only);
+
+  g_assert_cmpuint (dial_and_wait (node, &public_endpoint, &error), ==, 0);
+  g_assert_error (error, SHOAL_NET_ERROR, SHOAL_NET_ERROR_REFUSED);
+  g_assert_nonnull (strstr (error->message, "LAN-only"));
+}
+
+static gboolean
+host_is_cached (ShoalHostCache          *hosts,
+                const ShoalIpv4Endpoint *endpoint)
+{
+  ShoalHostInfo info;
+
+  return shoal_host_cache_lookup (hosts, endpoint, &info);
+}
+
+/* A pong naming a public address and packing public and private hosts. */
+static GBytes *
+build_pong (const ShoalIpv4Endpoint *own,
+            const ShoalIpv4Endpoint *packed,
+            guint                    n_packed)
+{
+  g_autoptr(ShoalPong) pong = shoal_pong_new (own, 0, 0);
+  g_autoptr(GByteArray) payload = g_byte_array_new ();
+  g_autoptr(GByteArray) message = g_byte_array_new ();
+  ShoalMessageHeader header = { 0 };
+
+  shoal_pong_add_packed_hosts (pong, packed, n_packed);
+  g_assert_true (shoal_pong_write (pong, payload, NULL));
+  shoal_guid_init_modern (&header.guid);
+  header.type = SHOAL_MESSAGE_PONG;
+  header.ttl = 1;
+  header.payload_length = payload->len;
+  shoal_message_header_append (&header, message);
+  g_byte_array_append (message, payload->data, payload->len);
+  return g_byte_array_free_to_bytes (g_steal_pointer (&message));
+}
+
+typedef struct
+{
+  ShoalHostCache          *hosts;
+  const ShoalIpv4Endpoint *endpoint;
+} CacheWait;
+
+/* LAN-only nodes on loopback (allowed in test mode) link as a LAN; the
+ * hosts a pong names are kept only when they are LAN addresses. */
+static void
+test_lan_only_keeps_lan_hosts (void)
+{
+  g_autoptr(ShoalNodeConfig) a_config = NULL;
+  g_autoptr(ShoalNodeConfig) b_config = NULL;
+  g_autoptr(Node) a = node_new ("127.0.0.24", &a_config);
+  g_autoptr(Node) b = node_new ("127.0.0.25", &b_config);
+  g_autofree char *a_text = NULL;
+  Node *pair[] = { a, b };
+  ShoalIpv4Endpoint own = { 0x09090909u, 6346 };              /* 9.9.9.9 */
+  const ShoalIpv4Endpoint packed[] = {
+    { 0x08080404u, 6346 },                                     /* 8.8.4.4 */
+    { 0x0a010203u, 6346 },                                     /* 10.1.2.3 */
+    { 0xc0a80707u, 6346 },                                     /* 192.168.7.7 */
+  };
+  g_autoptr(ShoalPeerInfo) on_a = NULL;
+  g_autoptr(ShoalPeerInfo) on_b = NULL;
+  g_autoptr(GBytes) pong = build_pong (&own, packed, G_N_ELEMENTS (packed));
+  ShoalHostCache *b_hosts;
+  gboolean timed_out = FALSE;
+  guint timeout;
+
+  a_config->lan_only = TRUE;
+  b_config->lan_only = TRUE;
+  node_run (a, a_config);
+  a_text = listen_text (a, "127.0.0.24");
+  g_assert_true (shoal_node_config_add_manual_peer (b_config, a_text, NULL));
+  node_run (b, b_config);
+  wait_for_links (pair, G_N_ELEMENTS (pair), 1);
+  on_a = only_link (a);
+  on_b = only_link (b);
+  g_assert_true (on_a->lan);
+  g_assert_true (on_b->lan);
+
+  b_hosts = shoal_node_manager_get_host_cache (b->manager);
+  g_assert_true (shoal_node_manager_send (a->manager, on_a->id, pong, SHOAL_LINK_PRIORITY_CONTROL));
+  timeout = g_timeout_add (WAIT_TIMEOUT_MS, on_timeout, &timed_out);
+  while (!(host_is_cached (b_hosts, &packed[1]) && host_is_cached (b_hosts, &packed[2])) && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  if (timed_out)
+    g_error ("the pong's LAN hosts were not cached within %d ms", WAIT_TIMEOUT_MS);
+  g_source_remove (timeout);
+  g_assert_false (host_is_cached (b_hosts, &own));
+  g_assert_false (host_is_cached (b_hosts, &packed[0]));
+  g_assert_cmpuint (shoal_host_cache_get_refused (b_hosts), >=, 2);
+}
+
+/* Loopback is a LAN address only in test mode: without allow_private, a
+ * LAN-only node refuses a link from there, and so does a node that is
+ * not LAN-only (private addresses need LAN rules, loopback test mode). */
+static void
+test_loopback_needs_allow_private (void)
+{
+  g_autoptr(Node) dialler = node_start ("127.0.0.26", NULL);
+  g_autoptr(ShoalNodeConfig) lan_config = NULL;
+  g_autoptr(Node) lan_only = node_new ("127.0.0.27", &lan_config);
+  g_autoptr(ShoalNodeConfig) plain_config = NULL;
+  g_autoptr(Node) plain = node_new ("127.0.0.28", &plain_config);
+  ShoalIpv4Endpoint lan_listen = { 0x7f00001bu, 0 };
+  ShoalIpv4Endpoint plain_listen = { 0x7f00001cu, 0 };
+  g_autoptr(GError) refused_lan = NULL;
+  g_autoptr(GError) refused_plain = NULL;
+
+  lan_config->lan_only = TRUE;
+  lan_config->allow_private = FALSE;
+  plain_config->allow_private = FALSE;
+  node_run (lan_only, lan_config);
+  node_run (plain, plain_config);
+  lan_listen.port = shoal_node_manager_get_port (lan_only->manager);
+  plain_listen.port = shoal_node_manager_get_port (plain->manager);
+
+  g_assert_cmpuint (dial_and_wait (dialler, &lan_listen, &refused_lan), ==, 0);
+  g_assert_nonnull (refused_lan);
+  g_assert_cmpuint (dial_and_wait (dialler, &plain_listen, &refused_plain), ==, 0);
+  g_assert_nonnull (refused_plain);
+  g_assert_cmpuint (shoal_node_manager_get_link_count (lan_only->manager), ==, 0);
+  g_assert_cmpuint (shoal_node_manager_get_link_count (plain->manager), ==, 0);
+}
+
+/* A node listening on loopback publishes nothing (mDNS does not go
+ * there) and says why; turned off and on while running, discovery
+ * follows. */
+static void
+test_lan_status (void)
+{
+  g_autoptr(ShoalNodeConfig) config = NULL;
+  g_autoptr(Node) node = node_new ("127.0.0.29", &config);
+  ShoalNodeLanStatus lan;
+
+  node_run (node, config);
+  shoal_node_manager_get_lan_status (node->manager, &lan);
+  g_assert_cmpint (lan.state, ==, SHOAL_LAN_STATE_UNAVAILABLE);
+  g_assert_cmpstr (lan.reason, ==, "listening on a loopback address only");
+  g_assert_null (lan.service_name);
+  g_assert_cmpuint (lan.peers, ==, 0);
+  g_assert_false (lan.lan_only);
+
+  config->lan_discovery = FALSE;
+  shoal_node_manager_update_config (node->manager, config);
+  shoal_node_manager_get_lan_status (node->manager, &lan);
+  g_assert_cmpint (lan.state, ==, SHOAL_LAN_STATE_OFF);
+  g_assert_null (lan.reason);
+  g_assert_false (shoal_node_manager_get_config (node->manager)->lan_discovery);
+
+  config->lan_discovery = TRUE;
+  shoal_node_manager_update_config (node->manager, config);
+  shoal_node_manager_get_lan_status (node->manager, &lan);
+  g_assert_cmpint (lan.state, ==, SHOAL_LAN_STATE_UNAVAILABLE);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -354,5 +658,10 @@ main (int argc, char **argv)
   g_test_add_func ("/node-manager/traffic-outlives-links", test_traffic_outlives_links);
   g_test_add_func ("/node-manager/dial-on-request", test_dial_on_request);
   g_test_add_func ("/node-manager/bootstrap-from-udp-host-cache", test_bootstrap_from_udp_host_cache);
+  g_test_add_func ("/node-manager/manual-peer-redialled", test_manual_peer_redialled);
+  g_test_add_func ("/node-manager/lan-only-refuses-public-peers", test_lan_only_refuses_public_peers);
+  g_test_add_func ("/node-manager/lan-only-keeps-lan-hosts", test_lan_only_keeps_lan_hosts);
+  g_test_add_func ("/node-manager/loopback-needs-allow-private", test_loopback_needs_allow_private);
+  g_test_add_func ("/node-manager/lan-status", test_lan_status);
   return g_test_run ();
 }

@@ -56,6 +56,9 @@ test_defaults (void)
 
   g_assert_cmpuint (defaults->node->port, ==, SHOAL_DEFAULT_PORT);
   g_assert_null (defaults->shares);
+  g_assert_true (defaults->node->lan_discovery);
+  g_assert_false (defaults->node->lan_only);
+  g_assert_cmpuint (defaults->node->manual_peers->len, ==, 0);
   g_assert_true (shoald_config_equal (empty, defaults));
   g_assert_true (shoald_config_equal (comments, defaults));
   g_assert_true (g_str_has_suffix (empty->node->data_dir, "/shoal"));
@@ -74,6 +77,8 @@ test_every_type (void)
     "port = 7000\n"
     "listen-address=127.0.0.7\n"
     "allow-private=true\n"
+    "lan-discovery=false\n"
+    "lan-only=true\n"
     "max-dials=9\n"
     "[roles]\n"
     "role=ultrapeer\n"
@@ -100,6 +105,8 @@ test_every_type (void)
   g_assert_cmpuint (node->port, ==, 7000);
   g_assert_cmpstr (node->listen_address, ==, "127.0.0.7");
   g_assert_true (node->allow_private);
+  g_assert_false (node->lan_discovery);
+  g_assert_true (node->lan_only);
   g_assert_cmpuint (node->max_dials, ==, 9);
   g_assert_cmpint (node->role_mode, ==, SHOAL_ROLE_MODE_ULTRAPEER);
   g_assert_cmpuint (node->leaf_ultrapeer_slots, ==, 2);
@@ -123,6 +130,8 @@ static void
 test_lists (void)
 {
   g_autoptr(ShoaldConfig) config = load_good (
+    "[network]\n"
+    "manual-peers=10.0.0.2:6346;nas.local:6347\n"
     "[bootstrap]\n"
     "anchors = 127.0.0.10:16346; anchor.example.org:6346;\n"
     "udp-host-caches=uhc.example.org:9999\n"
@@ -136,6 +145,9 @@ test_lists (void)
   g_assert_cmpuint (config->node->anchors->len, ==, 2);
   g_assert_cmpstr (g_ptr_array_index (config->node->anchors, 0), ==, "127.0.0.10:16346");
   g_assert_cmpstr (g_ptr_array_index (config->node->anchors, 1), ==, "anchor.example.org:6346");
+  g_assert_cmpuint (config->node->manual_peers->len, ==, 2);
+  g_assert_cmpstr (g_ptr_array_index (config->node->manual_peers, 0), ==, "10.0.0.2:6346");
+  g_assert_cmpstr (g_ptr_array_index (config->node->manual_peers, 1), ==, "nas.local:6347");
   g_assert_cmpstrv (config->node->udp_host_caches, ((const char *const[]) { "uhc.example.org:9999", NULL }));
   g_assert_cmpstrv (config->node->gwebcaches, gwebcaches);
   g_assert_cmpstrv (config->shares, shares);
@@ -148,6 +160,10 @@ test_lists (void)
                      SHOALD_CONFIG_ERROR_BAD_VALUE,
                      FILE_NAME ":2: key “anchors” in [bootstrap]: "
                      "expected host:port, got “bad.example.org”");
+  assert_load_fails ("[network]\nmanual-peers=10.0.0.2:6346;10.0.0.3\n",
+                     SHOALD_CONFIG_ERROR_BAD_VALUE,
+                     FILE_NAME ":2: key “manual-peers” in [network]: "
+                     "expected host:port, got “10.0.0.3”");
   assert_load_fails ("[bootstrap]\n\nudp-host-caches=uhc.example.org:0\n",
                      SHOALD_CONFIG_ERROR_BAD_VALUE,
                      FILE_NAME ":3: key “udp-host-caches” in [bootstrap]: "
@@ -202,6 +218,10 @@ test_bad_values (void)
       FILE_NAME ":2: key “max-dials” in [network]: expected a number from 1 to 256, got “0”" },
     { "[network]\nallow-private=yes\n",
       FILE_NAME ":2: key “allow-private” in [network]: expected true or false, got “yes”" },
+    { "[network]\nlan-discovery=off\n",
+      FILE_NAME ":2: key “lan-discovery” in [network]: expected true or false, got “off”" },
+    { "[network]\nlan-only=1\n",
+      FILE_NAME ":2: key “lan-only” in [network]: expected true or false, got “1”" },
     { "[roles]\nqrp-period-s=3601\n",
       FILE_NAME ":2: key “qrp-period-s” in [roles]: expected a number from 0 to 3600, got “3601”" },
     { "[transfers]\nupload-kbps=1e3\n",
@@ -298,7 +318,8 @@ test_print_round_trip (void)
   g_autoptr(ShoaldConfig) defaults = shoald_config_new_default ();
   g_autoptr(ShoaldConfig) loaded = NULL;
   const char *const lines[] = {
-    "[network]\n", "\nport=6346\n", "\nrole=auto\n", "\nqrp-period-s=0\n",
+    "[network]\n", "\nport=6346\n", "\nlan-discovery=true\n", "\nlan-only=false\n",
+    "\nmanual-peers=\n", "\nrole=auto\n", "\nqrp-period-s=0\n",
     "\nupload-kbps=1024\n", "\nbrowse-host=true\n", "\nanchors=\n", "\nshares=\n",
     "\n[transfers]\n", "\n[api]\n", "\naddress=127.0.0.1\n", "\nport=6348\n",
     "\n[service]\n", "\nlog-file=\n",
@@ -319,7 +340,7 @@ static void
 test_options_override (void)
 {
   const char *file =
-    "[network]\nport=7000\nlisten-address=127.0.0.7\n"
+    "[network]\nport=7000\nlisten-address=127.0.0.7\nmanual-peers=10.0.0.9:6346\n"
     "[roles]\nrole=leaf\npromote-after-s=60\n"
     "[bootstrap]\nanchors=a.example.org:1\n"
     "[library]\nshares=/srv/file-share\nbrowse-host=true\n";
@@ -339,6 +360,9 @@ test_options_override (void)
   options.shares = g_strdupv ((char **) shares);
   options.no_browse_host = TRUE;
   options.allow_private = TRUE;
+  options.no_lan_discovery = TRUE;
+  options.lan_only = TRUE;
+  options.manual_peers = g_strdupv ((char *[]) { "10.0.0.2:6346", "nas.local:6347", NULL });
   g_assert_true (shoald_config_apply_options (config, &options, NULL));
 
   g_assert_cmpuint (config->node->port, ==, 7100);
@@ -349,6 +373,12 @@ test_options_override (void)
   g_assert_cmpstrv (config->shares, shares);
   g_assert_false (config->node->browse_host);
   g_assert_true (config->node->allow_private);
+  g_assert_false (config->node->lan_discovery);
+  g_assert_true (config->node->lan_only);
+  /* --peer replaces the file's manual peers, as --anchor its anchors. */
+  g_assert_cmpuint (config->node->manual_peers->len, ==, 2);
+  g_assert_cmpstr (g_ptr_array_index (config->node->manual_peers, 0), ==, "10.0.0.2:6346");
+  g_assert_cmpstr (g_ptr_array_index (config->node->manual_peers, 1), ==, "nas.local:6347");
   /* What no option said stays as the file has it. */
   g_assert_cmpstr (config->node->listen_address, ==, "127.0.0.7");
   g_assert_cmpuint (config->node->role_thresholds.min_uptime_s, ==, 60);
@@ -396,6 +426,17 @@ test_options_errors (void)
     options.anchors = g_strdupv ((char *[]) { "host-without-port", NULL });
     g_assert_false (shoald_config_apply_options (config, &options, &error));
     g_assert_cmpstr (error->message, ==, "--anchor: expected host:port, got “host-without-port”");
+  }
+
+  {
+    g_autoptr(ShoaldConfig) config = shoald_config_new_default ();
+    g_auto(ShoaldOptions) options = { NULL };
+    g_autoptr(GError) error = NULL;
+
+    options.manual_peers = g_strdupv ((char *[]) { "10.0.0.2:6346", "10.0.0.3:0", NULL });
+    g_assert_false (shoald_config_apply_options (config, &options, &error));
+    g_assert_cmpstr (error->message, ==, "--peer: expected host:port, got “10.0.0.3:0”");
+    g_assert_cmpuint (config->node->manual_peers->len, ==, 0);
   }
 }
 
@@ -518,6 +559,9 @@ test_get_set_text (void)
   assert_text (config, "roles.qrp-period-s", "0");
   assert_text (config, "library.browse-host", "true");
   assert_text (config, "bootstrap.anchors", "");
+  assert_text (config, "network.lan-discovery", "true");
+  assert_text (config, "network.lan-only", "false");
+  assert_text (config, "network.manual-peers", "");
   assert_text (config, "library.shares", "");
   assert_text (config, "api.address", "127.0.0.1");
   assert_text (config, "service.log-file", "");
@@ -533,6 +577,14 @@ test_get_set_text (void)
   set_good (config, "bootstrap.anchors", "a.example.org:1; b.example.org:2");
   g_assert_cmpuint (config->node->anchors->len, ==, 2);
   assert_text (config, "bootstrap.anchors", "a.example.org:1;b.example.org:2;");
+  set_good (config, "network.manual-peers", "10.0.0.2:6346;");
+  g_assert_cmpuint (config->node->manual_peers->len, ==, 1);
+  g_assert_true (shoal_node_config_has_manual_peer (config->node, "10.0.0.2:6346"));
+  assert_text (config, "network.manual-peers", "10.0.0.2:6346;");
+  /* The anchors are their own list. */
+  g_assert_cmpuint (config->node->anchors->len, ==, 2);
+  set_good (config, "network.lan-discovery", "false");
+  g_assert_false (config->node->lan_discovery);
   set_good (config, "library.shares", "/srv/a\\;b;/srv/c");
   g_assert_cmpstrv (config->shares, shares);
   assert_text (config, "library.shares", "/srv/a\\;b;/srv/c;");
@@ -597,6 +649,8 @@ test_set_text_errors (void)
                     "roles.role: expected auto, leaf or ultrapeer, got “Leaf”");
   assert_set_fails ("library.browse-host", "1", SHOALD_CONFIG_ERROR_BAD_VALUE,
                     "library.browse-host: expected true or false, got “1”");
+  assert_set_fails ("network.manual-peers", "10.0.0.2:6346;nas.local", SHOALD_CONFIG_ERROR_BAD_VALUE,
+                    "network.manual-peers: expected host:port, got “nas.local”");
   assert_set_fails ("bootstrap.anchors", "good.example.org:1;bad", SHOALD_CONFIG_ERROR_BAD_VALUE,
                     "bootstrap.anchors: expected host:port, got “bad”");
   assert_set_fails ("library.data-dir", "/srv/\\q", SHOALD_CONFIG_ERROR_BAD_VALUE,
@@ -816,16 +870,19 @@ test_apply_live (void)
     { "roles.qrp-period-s", "5" }, { "roles.promote-after-s", "10" },
     { "bootstrap.anchors", "a.example.org:1" }, { "bootstrap.anchors-only", "true" },
     { "bootstrap.default-bootstrap", "false" }, { "bootstrap.udp-host-caches", "u.example.org:1" },
+    { "network.lan-discovery", "false" }, { "network.manual-peers", "10.0.0.2:6346;nas.local:1" },
     { "library.shares", "/srv/music" }, { "library.browse-host", "false" },
     { "transfers.upload-kbps", "99" },
   };
   const char *const later[][2] = {
     { "network.port", "7000" }, { "network.listen-address", "127.0.0.2" },
-    { "network.allow-private", "true" }, { "library.data-dir", "/srv/data" },
+    { "network.allow-private", "true" }, { "network.lan-only", "true" },
+    { "library.data-dir", "/srv/data" },
     { "transfers.download-dir", "/srv/complete" }, { "api.address", "::1" }, { "api.port", "0" },
   };
   const char *const restart_names[] = {
-    "network.port", "network.listen-address", "network.allow-private", "library.data-dir",
+    "network.port", "network.listen-address", "network.allow-private", "network.lan-only",
+    "library.data-dir",
     "transfers.download-dir", "api.address", "api.port", NULL,
   };
 
@@ -935,6 +992,9 @@ test_shoald (void)
   g_assert_nonnull (strstr (out, "--foreground"));
   g_assert_nonnull (strstr (out, "never forks"));
   g_assert_nonnull (strstr (out, "--log-file"));
+  g_assert_nonnull (strstr (out, "--lan-only"));
+  g_assert_nonnull (strstr (out, "--no-lan-discovery"));
+  g_assert_nonnull (strstr (out, "--peer=HOST:PORT"));
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
 

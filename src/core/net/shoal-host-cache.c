@@ -98,6 +98,18 @@ static const AddressRange undialable_ranges[] = {
   { IPV4 (203, 0, 113, 0), 24, TRUE },
 };
 
+/* A LAN's own addresses: what LAN-only mode keeps to, and what is
+ * accepted from peers found on the LAN. Loopback is apart (a test
+ * setting); the shared space is there for VPNs such as Tailscale's. */
+static const AddressRange lan_ranges[] = {
+  { IPV4 (10, 0, 0, 0), 8, TRUE },       /* RFC 1918 */
+  { IPV4 (172, 16, 0, 0), 12, TRUE },
+  { IPV4 (192, 168, 0, 0), 16, TRUE },
+  { IPV4 (169, 254, 0, 0), 16, TRUE },   /* link-local */
+  { IPV4 (100, 64, 0, 0), 10, TRUE },    /* shared address space, RFC 6598 */
+};
+static const AddressRange loopback_range = { IPV4 (127, 0, 0, 0), 8, TRUE };
+
 /* What the database holds for one host. */
 typedef struct
 {
@@ -172,6 +184,7 @@ struct _ShoalHostCache
   guint               max_hosts;
   guint               flush_interval;
   gboolean            allow_private;
+  gboolean            lan_only;
   guint               refused;
   gboolean            loaded;
   ShoalHostClockFunc  clock;
@@ -190,6 +203,7 @@ enum
   PROP_MAX_HOSTS,
   PROP_FLUSH_INTERVAL,
   PROP_ALLOW_PRIVATE,
+  PROP_LAN_ONLY,
   PROP_COUNT,
   PROP_REFUSED,
   PROP_LOADED,
@@ -467,10 +481,19 @@ make_room_for (ShoalHostCache  *self,
 }
 
 static gboolean
-refuse_undialable (ShoalHostCache          *self,
+is_acceptable (ShoalHostCache          *self,
                const ShoalIpv4Endpoint *endpoint)
 {
-  if (shoal_host_is_dialable (endpoint, self->allow_private))
+  if (self->lan_only)
+    return shoal_host_is_lan (endpoint, self->allow_private);
+  return shoal_host_is_dialable (endpoint, self->allow_private);
+}
+
+static gboolean
+refuse_undialable (ShoalHostCache          *self,
+                   const ShoalIpv4Endpoint *endpoint)
+{
+  if (is_acceptable (self, endpoint))
     return FALSE;
   self->refused++;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REFUSED]);
@@ -487,6 +510,10 @@ merge_loaded (ShoalHostCache   *self,
 
   /* Dropped before the load finished: the pending delete wins. */
   if (g_hash_table_contains (self->removed, &key))
+    return;
+  /* LAN-only mode leaves the internet's hosts on disk for another run. */
+  if (self->lan_only && shoal_host_is_dialable (&row->endpoint, self->allow_private) &&
+      !is_acceptable (self, &row->endpoint))
     return;
   if (refuse_undialable (self, &row->endpoint) || is_own_endpoint (self, &row->endpoint))
     {
@@ -1028,6 +1055,12 @@ shoal_host_cache_set_property (GObject      *object,
       self->allow_private = g_value_get_boolean (value);
       g_object_notify_by_pspec (object, pspec);
       break;
+    case PROP_LAN_ONLY:
+      if (self->lan_only == g_value_get_boolean (value))
+        break;
+      self->lan_only = g_value_get_boolean (value);
+      g_object_notify_by_pspec (object, pspec);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -1051,6 +1084,9 @@ shoal_host_cache_get_property (GObject    *object,
       break;
     case PROP_ALLOW_PRIVATE:
       g_value_set_boolean (value, self->allow_private);
+      break;
+    case PROP_LAN_ONLY:
+      g_value_set_boolean (value, self->lan_only);
       break;
     case PROP_COUNT:
       g_value_set_uint (value, g_hash_table_size (self->hosts));
@@ -1088,6 +1124,10 @@ shoal_host_cache_class_init (ShoalHostCacheClass *klass)
   properties[PROP_ALLOW_PRIVATE] =
     g_param_spec_boolean ("allow-private", NULL,
                           "Accept loopback and private addresses (LAN or test mode)",
+                          FALSE, read_write);
+  properties[PROP_LAN_ONLY] =
+    g_param_spec_boolean ("lan-only", NULL,
+                          "Keep LAN addresses only (see shoal_host_is_lan())",
                           FALSE, read_write);
   properties[PROP_COUNT] =
     g_param_spec_uint ("count", NULL, "Hosts in the cache", 0, G_MAXUINT, 0, read_only);
@@ -1140,6 +1180,22 @@ shoal_host_is_dialable (const ShoalIpv4Endpoint *endpoint,
         return FALSE;
     }
   return TRUE;
+}
+
+gboolean
+shoal_host_is_lan (const ShoalIpv4Endpoint *endpoint,
+                   gboolean                 allow_loopback)
+{
+  g_return_val_if_fail (endpoint != NULL, FALSE);
+
+  if (endpoint->port == 0)
+    return FALSE;
+  if (range_contains (&loopback_range, endpoint->address))
+    return allow_loopback;
+  for (guint i = 0; i < G_N_ELEMENTS (lan_ranges); i++)
+    if (range_contains (&lan_ranges[i], endpoint->address))
+      return TRUE;
+  return FALSE;
 }
 
 ShoalHostCache *

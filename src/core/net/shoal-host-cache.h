@@ -71,6 +71,12 @@ typedef gint64 (*ShoalHostClockFunc) (gpointer user_data);
  * benchmarking or documentation addresses. */
 gboolean        shoal_host_is_dialable           (const ShoalIpv4Endpoint *endpoint,
                                                   gboolean                 allow_private);
+/* TRUE when @endpoint is on a LAN: RFC 1918, link-local or the shared
+ * space 100.64/10 (VPNs), loopback only with @allow_loopback; never port
+ * 0. With :lan-only set, the cache keeps nothing else (saved hosts
+ * elsewhere stay on disk for a run without it). */
+gboolean        shoal_host_is_lan                (const ShoalIpv4Endpoint *endpoint,
+                                                  gboolean                 allow_loopback);
 
 /* Keeps its hosts in @data_dir/hosts.db; NULL means $XDG_DATA_HOME/shoal.
  * The file is read and written on the cache's own thread: hosts already

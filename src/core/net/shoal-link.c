@@ -1244,6 +1244,13 @@ shoal_link_close (ShoalLink  *self,
                             bye_code, reason));
 }
 
+gboolean
+shoal_link_is_open (ShoalLink *self)
+{
+  g_return_val_if_fail (SHOAL_IS_LINK (self), FALSE);
+  return self->state == LINK_OPEN;
+}
+
 GSocketAddress *
 shoal_link_get_remote_address (ShoalLink *self)
 {

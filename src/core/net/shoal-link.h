@@ -89,6 +89,8 @@ void              shoal_link_close            (ShoalLink  *self,
                                                guint16     bye_code,
                                                const char *reason);
 
+/* FALSE once closing has begun (a bye said or heard, an error). */
+gboolean          shoal_link_is_open          (ShoalLink  *self);
 /* The peer's address, or NULL when @stream was not a socket connection. */
 GSocketAddress   *shoal_link_get_remote_address (ShoalLink *self);
 /* TRUE from when the send queue passes half its byte limit until it has

@@ -14,6 +14,8 @@ shoal_node_config_new_default (void)
   config->data_dir = g_build_filename (g_get_user_data_dir (), "shoal", NULL);
   config->role_mode = SHOAL_ROLE_MODE_AUTO;
   config->anchors = g_ptr_array_new_with_free_func (g_free);
+  config->manual_peers = g_ptr_array_new_with_free_func (g_free);
+  config->lan_discovery = TRUE;
   config->default_bootstrap = TRUE;
   config->browse_host = TRUE;
   config->leaf_ultrapeer_slots = SHOAL_DEFAULT_LEAF_ULTRAPEER_SLOTS;
@@ -42,9 +44,11 @@ shoal_node_config_copy (const ShoalNodeConfig *config)
   copy->data_dir = g_strdup (config->data_dir);
   copy->download_dir = g_strdup (config->download_dir);
   copy->anchors = g_ptr_array_copy (config->anchors, copy_string, NULL);
+  copy->manual_peers = g_ptr_array_copy (config->manual_peers, copy_string, NULL);
   copy->udp_host_caches = g_strdupv (config->udp_host_caches);
   copy->gwebcaches = g_strdupv (config->gwebcaches);
   g_ptr_array_set_free_func (copy->anchors, g_free);
+  g_ptr_array_set_free_func (copy->manual_peers, g_free);
   return copy;
 }
 
@@ -57,15 +61,18 @@ shoal_node_config_free (ShoalNodeConfig *config)
   g_free (config->data_dir);
   g_free (config->download_dir);
   g_ptr_array_unref (config->anchors);
+  g_ptr_array_unref (config->manual_peers);
   g_strfreev (config->udp_host_caches);
   g_strfreev (config->gwebcaches);
   g_free (config);
 }
 
-gboolean
-shoal_node_config_add_anchor (ShoalNodeConfig *config,
-                              const char      *text,
-                              GError         **error)
+/* "host:port": a name or an address, a port from 1 to 65535. */
+static gboolean
+add_host_port (GPtrArray   *list,
+               const char  *what,
+               const char  *text,
+               GError     **error)
 {
   const char *colon = strrchr (text, ':');
   guint64 port = 0;
@@ -74,9 +81,35 @@ shoal_node_config_add_anchor (ShoalNodeConfig *config,
       !g_ascii_string_to_unsigned (colon + 1, 10, 1, G_MAXUINT16, &port, NULL))
     {
       g_set_error (error, SHOAL_NET_ERROR, SHOAL_NET_ERROR_UNREACHABLE,
-                   "anchor \"%s\" is not host:port", text);
+                   "%s \"%s\" is not host:port", what, text);
       return FALSE;
     }
-  g_ptr_array_add (config->anchors, g_strdup (text));
+  g_ptr_array_add (list, g_strdup (text));
   return TRUE;
+}
+
+gboolean
+shoal_node_config_add_anchor (ShoalNodeConfig *config,
+                              const char      *text,
+                              GError         **error)
+{
+  return add_host_port (config->anchors, "anchor", text, error);
+}
+
+gboolean
+shoal_node_config_add_manual_peer (ShoalNodeConfig *config,
+                                   const char      *text,
+                                   GError         **error)
+{
+  return add_host_port (config->manual_peers, "peer", text, error);
+}
+
+gboolean
+shoal_node_config_has_manual_peer (const ShoalNodeConfig *config,
+                                   const char            *text)
+{
+  for (guint i = 0; i < config->manual_peers->len; i++)
+    if (strcmp (g_ptr_array_index (config->manual_peers, i), text) == 0)
+      return TRUE;
+  return FALSE;
 }

@@ -37,6 +37,16 @@ typedef struct
   ShoalRoleMode  role_mode;
   GPtrArray     *anchors;          /* "host:port" texts, resolved when dialled first */
   gboolean       allow_private;    /* LAN and loopback tests */
+  /* Find Shoal peers on the local network with mDNS/DNS-SD (Avahi) and
+   * publish ourselves there; they are dialled first. */
+  gboolean       lan_discovery;
+  /* Private addresses only (RFC 1918, link-local, 100.64/10; loopback
+   * too with allow_private), dialled and accepted: no internet host, no
+   * bootstrap cache. */
+  gboolean       lan_only;
+  /* "host:port" texts the user added: dialled first and redialled for as
+   * long as they stay here, private addresses too. */
+  GPtrArray     *manual_peers;
   gboolean       default_bootstrap;
   /* Dial nothing but the anchors: a fixed topology (private networks,
    * tests); incoming links are still accepted. */
@@ -66,6 +76,14 @@ void             shoal_node_config_free        (ShoalNodeConfig *config);
 gboolean         shoal_node_config_add_anchor  (ShoalNodeConfig *config,
                                                 const char      *text,
                                                 GError         **error);
+
+/* The same rule for a manual peer. */
+gboolean         shoal_node_config_add_manual_peer (ShoalNodeConfig *config,
+                                                    const char      *text,
+                                                    GError         **error);
+/* Whether @text is one of the manual peers already. */
+gboolean         shoal_node_config_has_manual_peer (const ShoalNodeConfig *config,
+                                                    const char            *text);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ShoalNodeConfig, shoal_node_config_free)
 

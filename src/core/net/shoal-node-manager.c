@@ -35,6 +35,33 @@
 /* Our version byte in GGEP "VC", and the QRP version in "UP". */
 #define VENDOR_VERSION 0x01
 #define UP_QRP_VERSION 0x02
+/* Manual and LAN peers are dialled again this long after a failed
+ * attempt, doubling up to the cap; a link resets it. They are few and
+ * the user wants them: a short wait. */
+#define PREFERRED_RETRY_MIN_USEC (2 * G_USEC_PER_SEC)
+#define PREFERRED_RETRY_MAX_USEC (120 * G_USEC_PER_SEC)
+
+/* Manual and LAN peers: dialled before anything else, and again
+ * whenever there is no link to them. */
+typedef enum
+{
+  PREFERRED_MANUAL,   /* keyed by its "host:port" */
+  PREFERRED_LAN,      /* keyed by its service name */
+} PreferredKind;
+
+typedef struct
+{
+  PreferredKind      kind;
+  char              *name;
+  ShoalIpv4Endpoint  endpoint;        /* 0.0.0.0:0 until a host name resolves */
+  ShoalGuid          guid;
+  gboolean           has_guid;
+  ShoalPeerRole      role;            /* as a LAN peer announces it */
+  gboolean           dialing;
+  gboolean           refused;         /* never to be dialled (LAN-only mode...) */
+  gint64             next_dial_usec;  /* monotonic */
+  gint64             retry_usec;
+} Preferred;
 
 typedef struct
 {
@@ -52,6 +79,7 @@ typedef struct
   guint8             max_ttl;
   guint              degree;
   gboolean           connect_back_done;  /* we probed it once already */
+  gboolean           preferred;          /* we dialled it as a manual or LAN peer */
 } Peer;
 
 struct _ShoalNodeManager
@@ -90,6 +118,13 @@ struct _ShoalNodeManager
   gint64                last_discovery_usec;
   GSocket              *udp;            /* our port, for UDP host caches */
   ShoalBootstrap       *bootstrap;
+
+  ShoalLanDiscovery    *lan;            /* NULL while LAN discovery is off */
+  const char           *lan_off_reason; /* on, but not started: why (static) */
+  GHashTable           *lan_peers;      /* service name → Preferred* */
+  GHashTable           *manual_peers;   /* "host:port" → Preferred* */
+  guint                 lan_review;     /* idle source: the LAN changed */
+  GHashTable           *refusals_said;  /* names refused once in the log */
 };
 
 enum
@@ -118,6 +153,8 @@ G_DEFINE_FINAL_TYPE (ShoalNodeManager, shoal_node_manager, G_TYPE_OBJECT)
 /* Helpers ------------------------------------------------------------------ */
 
 static ShoalNodeState policy_get_state (gpointer user_data);
+static gboolean       peer_is_lan      (ShoalNodeManager *self,
+                                        const Peer       *peer);
 
 void
 shoal_peer_info_free (ShoalPeerInfo *info)
@@ -148,6 +185,26 @@ same_endpoint (const ShoalIpv4Endpoint *a,
                const ShoalIpv4Endpoint *b)
 {
   return a->address == b->address && a->port == b->port;
+}
+
+static Preferred *
+preferred_new (PreferredKind  kind,
+               const char    *name)
+{
+  Preferred *preferred = g_new0 (Preferred, 1);
+
+  preferred->kind = kind;
+  preferred->name = g_strdup (name);
+  return preferred;
+}
+
+static void
+preferred_free (gpointer pointer)
+{
+  Preferred *preferred = pointer;
+
+  g_free (preferred->name);
+  g_free (preferred);
 }
 
 static void
@@ -196,6 +253,109 @@ is_connected_to (ShoalNodeManager        *self,
         return TRUE;
     }
   return FALSE;
+}
+
+/* Addresses ----------------------------------------------------------------- */
+
+static gboolean
+is_loopback (const ShoalIpv4Endpoint *endpoint)
+{
+  /* shoal_host_is_lan() takes loopback only when told to. */
+  return shoal_host_is_lan (endpoint, TRUE) && !shoal_host_is_lan (endpoint, FALSE);
+}
+
+/* What LAN-only mode allows of everything we dial. */
+static gboolean
+may_dial (ShoalNodeManager        *self,
+          const ShoalIpv4Endpoint *endpoint)
+{
+  return !self->config->lan_only || shoal_host_is_lan (endpoint, self->config->allow_private);
+}
+
+/* A peer found on the LAN is dialled at whatever address it has, a
+ * private one too: it was found there. Loopback only in test mode. */
+static gboolean
+may_dial_found (ShoalNodeManager        *self,
+                const ShoalIpv4Endpoint *endpoint)
+{
+  if (self->config->lan_only)
+    return shoal_host_is_lan (endpoint, self->config->allow_private);
+  if (is_loopback (endpoint))
+    return self->config->allow_private;
+  return shoal_host_is_dialable (endpoint, TRUE);
+}
+
+static gboolean
+has_address_in (GHashTable *preferred_peers,
+                guint32     address)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, preferred_peers);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    if (((Preferred *) value)->endpoint.address == address)
+      return TRUE;
+  return FALSE;
+}
+
+/* The LAN peer announced as @peer's node: by its GUID, or where it
+ * listens. */
+static Preferred *
+find_lan_peer_of (ShoalNodeManager *self,
+                  const Peer       *peer)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, self->lan_peers);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      Preferred *announced = value;
+
+      if (announced->has_guid && peer->has_guid && shoal_guid_equal (&announced->guid, &peer->guid))
+        return announced;
+      if (same_endpoint (&announced->endpoint, &peer->listen) ||
+          same_endpoint (&announced->endpoint, &peer->remote))
+        return announced;
+    }
+  return NULL;
+}
+
+/* Found on the LAN, or at a LAN address while the node looks for LAN
+ * peers or keeps to the LAN (where loopback counts in test mode). */
+static gboolean
+peer_is_lan (ShoalNodeManager *self,
+             const Peer       *peer)
+{
+  const ShoalNodeConfig *config = self->config;
+
+  if (find_lan_peer_of (self, peer) != NULL)
+    return TRUE;
+  if (config->lan_only)
+    return shoal_host_is_lan (&peer->remote, config->allow_private);
+  return config->lan_discovery && shoal_host_is_lan (&peer->remote, FALSE);
+}
+
+/* Whom we take an incoming link from. The internet, unless LAN-only; a
+ * LAN address with allow_private, LAN rules, or from a manual peer's
+ * address (their VPN may carry no multicast); loopback and other special
+ * addresses with allow_private. An IPv6 peer has no IPv4 address to
+ * judge: never a LAN one. */
+static gboolean
+may_accept (ShoalNodeManager        *self,
+            const ShoalIpv4Endpoint *remote)
+{
+  const ShoalNodeConfig *config = self->config;
+
+  if (remote->address == 0)
+    return !config->lan_only;
+  if (config->lan_only)
+    return shoal_host_is_lan (remote, config->allow_private);
+  if (shoal_host_is_dialable (remote, config->allow_private))
+    return TRUE;
+  return shoal_host_is_lan (remote, FALSE) &&
+         (config->lan_discovery || has_address_in (self->manual_peers, remote->address));
 }
 
 /* Sending ------------------------------------------------------------------- */
@@ -512,6 +672,7 @@ peer_info_new (Peer *peer)
   info->last_hop_qrp = peer->last_hop_qrp;
   info->max_ttl = peer->max_ttl;
   info->degree = peer->degree;
+  info->lan = peer_is_lan (peer->manager, peer);
   return info;
 }
 
@@ -570,6 +731,7 @@ add_peer (ShoalNodeManager           *self,
           ShoalHandshakeResult       *result,
           const ShoalIpv4Endpoint    *remote,
           gboolean                    outgoing,
+          gboolean                    preferred,
           GError                    **error)
 {
   ShoalLinkConfig config;
@@ -627,6 +789,7 @@ add_peer (ShoalNodeManager           *self,
   peer->has_guid = result->has_peer_guid;
   peer->role = result->peer_role;
   peer->outgoing = outgoing;
+  peer->preferred = preferred;
   peer->user_agent = g_strdup (result->user_agent);
   peer->last_hop_qrp = result->last_hop_qrp;
   peer->max_ttl = result->max_ttl;
@@ -646,7 +809,10 @@ add_peer (ShoalNodeManager           *self,
   shoal_link_start (peer->link);
   send_ping (peer, outgoing && shoal_host_cache_get_count (self->hosts) < FEW_HOSTS
                    ? DISCOVERY_TTL : 1);
-  if (self->role == SHOAL_PEER_ROLE_LEAF && peer->role == SHOAL_PEER_ROLE_ULTRAPEER)
+  /* On a LAN every node may be an ultrapeer: any peer there can say
+   * whether we are reachable, which our hits then tell. */
+  if ((self->role == SHOAL_PEER_ROLE_LEAF && peer->role == SHOAL_PEER_ROLE_ULTRAPEER) ||
+      peer_is_lan (self, peer))
     ask_connect_back (peer);
   {
     g_autoptr(ShoalPeerInfo) info = peer_info_new (peer);
@@ -667,6 +833,10 @@ typedef struct
   gboolean           outgoing;
   gint64            *dial_key;   /* outgoing: our entry in self->dialing */
   GTask             *task;       /* a dial someone waits for; else NULL */
+  char              *name;       /* dialled by this "host:port"; else NULL */
+  gboolean           preferred;  /* a manual or LAN peer, ... */
+  PreferredKind      kind;
+  char              *preferred_name;  /* ... found again by this key */
 } Connection;
 
 static void
@@ -675,6 +845,8 @@ connection_free (Connection *connection)
   g_clear_object (&connection->stream);
   g_clear_object (&connection->task);
   g_free (connection->dial_key);
+  g_free (connection->name);
+  g_free (connection->preferred_name);
   g_object_unref (connection->self);
   g_free (connection);
 }
@@ -692,7 +864,7 @@ on_incoming_handshake (GObject      *source,
 
   if (done == NULL)
     g_debug ("incoming handshake failed: %s", error->message);
-  else if (add_peer (connection->self, connection->stream, done, &connection->remote, FALSE,
+  else if (add_peer (connection->self, connection->stream, done, &connection->remote, FALSE, FALSE,
                      &error) == 0)
     g_debug ("incoming link not kept: %s", error->message);
   connection_free (connection);
@@ -706,8 +878,18 @@ on_gnutella_connection (ShoalListener *listener,
                         gpointer       user_data)
 {
   ShoalNodeManager *self = user_data;
-  Connection *connection = g_new0 (Connection, 1);
+  Connection *connection;
 
+  if (!may_accept (self, remote))
+    {
+      char text[SHOAL_IPV4_ENDPOINT_STRLEN];
+
+      g_debug ("connection from %s refused: not an address we take links from",
+               shoal_ipv4_endpoint_format (remote, TRUE, text));
+      g_io_stream_close_async (stream, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
+      return TRUE;
+    }
+  connection = g_new0 (Connection, 1);
   connection->self = g_object_ref (self);
   connection->stream = g_object_ref (stream);
   connection->remote = *(ShoalIpv4Endpoint *) remote;
@@ -718,6 +900,46 @@ on_gnutella_connection (ShoalListener *listener,
 }
 
 /* Dialling ------------------------------------------------------------------------------ */
+
+static Preferred *
+find_preferred (ShoalNodeManager *self,
+                PreferredKind     kind,
+                const char       *name)
+{
+  return g_hash_table_lookup (kind == PREFERRED_MANUAL ? self->manual_peers : self->lan_peers, name);
+}
+
+/* A failed dial waits its turn again, longer each time; a link clears
+ * the wait. A host name's address, and a manual peer's GUID, are kept to
+ * recognise its links, its incoming ones too. */
+static void
+preferred_dial_done (ShoalNodeManager *self,
+                     Connection       *connection,
+                     guint64           link_id)
+{
+  Preferred *preferred = find_preferred (self, connection->kind, connection->preferred_name);
+  Peer *peer = link_id != 0 ? g_hash_table_lookup (self->peers, &link_id) : NULL;
+
+  if (preferred == NULL)
+    return;  /* lost, or no longer in the settings, meanwhile */
+  preferred->dialing = FALSE;
+  if (endpoint_is_set (&connection->remote))
+    preferred->endpoint = connection->remote;
+  if (link_id != 0)
+    {
+      if (preferred->kind == PREFERRED_MANUAL && peer != NULL && peer->has_guid)
+        {
+          preferred->guid = peer->guid;
+          preferred->has_guid = TRUE;
+        }
+      preferred->retry_usec = 0;
+      preferred->next_dial_usec = 0;
+      return;
+    }
+  preferred->retry_usec = CLAMP (preferred->retry_usec * 2, PREFERRED_RETRY_MIN_USEC,
+                                 PREFERRED_RETRY_MAX_USEC);
+  preferred->next_dial_usec = g_get_monotonic_time () + preferred->retry_usec;
+}
 
 /* @link_id: the new link, or 0 and @error says why there is none. */
 static void
@@ -730,6 +952,8 @@ dial_done (Connection   *connection,
   self->dials_in_flight--;
   if (connection->dial_key != NULL)
     g_hash_table_remove (self->dialing, connection->dial_key);
+  if (connection->preferred)
+    preferred_dial_done (self, connection, link_id);
   if (link_id == 0 && endpoint_is_set (&connection->remote))
     {
       shoal_host_cache_report_failure (self->hosts, &connection->remote);
@@ -758,7 +982,7 @@ on_outgoing_handshake (GObject      *source,
     learn_from_handshake (connection->self, failed);
   if (done != NULL)
     link_id = add_peer (connection->self, connection->stream, done, &connection->remote, TRUE,
-                        &error);
+                        connection->preferred, &error);
   if (link_id == 0)
     g_debug ("outgoing link failed: %s", error->message);
   dial_done (connection, link_id, error);
@@ -824,50 +1048,155 @@ endpoint_address (const ShoalIpv4Endpoint *endpoint)
                                                 endpoint->port);
 }
 
-static Connection *
-dial (ShoalNodeManager        *self,
-      GSocketConnectable      *target,
-      const ShoalIpv4Endpoint *endpoint)
+/* Marks @endpoint as being dialled by @connection. */
+static void
+claim_endpoint (Connection              *connection,
+                const ShoalIpv4Endpoint *endpoint)
 {
-  g_autoptr(GSocketClient) client = new_client (self, SHOAL_NODE_MANAGER_CONNECT_TIMEOUT_S);
+  ShoalNodeManager *self = connection->self;
+
+  connection->remote = *endpoint;
+  connection->dial_key = endpoint_key (endpoint);
+  g_hash_table_add (self->dialing, g_memdup2 (connection->dial_key, sizeof (gint64)));
+  shoal_host_cache_set_in_use (self->hosts, endpoint, TRUE);
+}
+
+/* A dial counts as under way from here, its address still to be found
+ * when @endpoint is NULL. */
+static Connection *
+connection_new_dial (ShoalNodeManager        *self,
+                     const ShoalIpv4Endpoint *endpoint,
+                     const char              *name)
+{
   Connection *connection = g_new0 (Connection, 1);
 
   connection->self = g_object_ref (self);
   connection->outgoing = TRUE;
+  connection->name = g_strdup (name);
   if (endpoint != NULL)
-    {
-      connection->remote = *endpoint;
-      connection->dial_key = endpoint_key (endpoint);
-      g_hash_table_add (self->dialing, g_memdup2 (connection->dial_key, sizeof (gint64)));
-      shoal_host_cache_set_in_use (self->hosts, endpoint, TRUE);
-    }
+    claim_endpoint (connection, endpoint);
   self->dials_in_flight++;
-  g_socket_client_connect_async (client, target, self->cancellable, on_connected, connection);
   return connection;
 }
 
 static void
+connect_to (Connection         *connection,
+            GSocketConnectable *target)
+{
+  ShoalNodeManager *self = connection->self;
+  g_autoptr(GSocketClient) client = new_client (self, SHOAL_NODE_MANAGER_CONNECT_TIMEOUT_S);
+
+  g_socket_client_connect_async (client, target, self->cancellable, on_connected, connection);
+}
+
+static Connection *
 dial_endpoint (ShoalNodeManager        *self,
                const ShoalIpv4Endpoint *endpoint)
 {
   g_autoptr(GSocketAddress) address = endpoint_address (endpoint);
+  Connection *connection = connection_new_dial (self, endpoint, NULL);
 
-  dial (self, G_SOCKET_CONNECTABLE (address), endpoint);
+  connect_to (connection, G_SOCKET_CONNECTABLE (address));
+  return connection;
 }
 
+/* Says once per name why it is not dialled. */
 static void
-dial_anchor (ShoalNodeManager *self,
-             const char       *text)
+say_refused_once (ShoalNodeManager *self,
+                  const char       *what,
+                  const char       *name,
+                  const char       *why)
+{
+  if (g_hash_table_contains (self->refusals_said, name))
+    return;
+  g_hash_table_add (self->refusals_said, g_strdup (name));
+  g_message ("%s %s refused: %s", what, name, why);
+}
+
+/* LAN-only mode resolves a host name itself, IPv4 only, so that no
+ * connection ever starts towards an internet address. */
+static void
+on_resolved (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  Connection *connection = user_data;
+  ShoalNodeManager *self = connection->self;
+  g_autoptr(GError) error = NULL;
+  GList *addresses = g_resolver_lookup_by_name_with_flags_finish (G_RESOLVER (source), result, &error);
+  ShoalIpv4Endpoint endpoint = { 0, connection->remote.port };
+
+  for (GList *item = addresses; item != NULL && endpoint.address == 0; item = item->next)
+    {
+      ShoalIpv4Endpoint candidate = { shoal_ipv4_from_wire (g_inet_address_to_bytes (item->data)),
+                                      connection->remote.port };
+
+      if (may_dial (self, &candidate))
+        endpoint = candidate;
+    }
+  g_resolver_free_addresses (addresses);
+  if (error == NULL && endpoint.address == 0)
+    {
+      say_refused_once (self, "host", connection->name, "not a LAN address (LAN-only mode)");
+      g_set_error (&error, SHOAL_NET_ERROR, SHOAL_NET_ERROR_REFUSED,
+                   "%s is not on the LAN (LAN-only mode)", connection->name);
+    }
+  if (error != NULL)
+    {
+      g_debug ("%s: %s", connection->name, error->message);
+      dial_done (connection, 0, error);
+      return;
+    }
+  claim_endpoint (connection, &endpoint);
+  {
+    g_autoptr(GSocketAddress) address = endpoint_address (&endpoint);
+
+    connect_to (connection, G_SOCKET_CONNECTABLE (address));
+  }
+}
+
+/* Anchors and manual peers, "host:port" with a name or an address. NULL
+ * when the text is no such thing or names an address we may not dial. */
+static Connection *
+dial_name (ShoalNodeManager *self,
+           const char       *what,
+           const char       *text)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GSocketConnectable) address = g_network_address_parse (text, SHOAL_DEFAULT_PORT, &error);
+  ShoalIpv4Endpoint endpoint;
+  Connection *connection;
 
   if (address == NULL)
     {
-      g_message ("anchor %s: %s", text, error->message);
-      return;
+      g_message ("%s %s: %s", what, text, error->message);
+      return NULL;
     }
-  dial (self, address, NULL);
+  if (shoal_ipv4_endpoint_parse (text, strlen (text), &endpoint))
+    {
+      if (!may_dial (self, &endpoint))
+        {
+          say_refused_once (self, what, text, "not a LAN address (LAN-only mode)");
+          return NULL;
+        }
+      return dial_endpoint (self, &endpoint);
+    }
+  connection = connection_new_dial (self, NULL, text);
+  if (!self->config->lan_only)
+    {
+      connect_to (connection, address);
+      return connection;
+    }
+  connection->remote.port = g_network_address_get_port (G_NETWORK_ADDRESS (address));
+  {
+    g_autoptr(GResolver) resolver = g_resolver_get_default ();
+
+    g_resolver_lookup_by_name_with_flags_async (resolver,
+                                                g_network_address_get_hostname (G_NETWORK_ADDRESS (address)),
+                                                G_RESOLVER_NAME_LOOKUP_FLAGS_IPV4_ONLY, self->cancellable,
+                                                on_resolved, connection);
+  }
+  return connection;
 }
 
 static guint
@@ -887,8 +1216,6 @@ is_dialing (ShoalNodeManager        *self,
   return g_hash_table_contains (self->dialing, key);
 }
 
-/* Anchors first, then the best hosts of the cache, until the slots of our
- * role that we fill ourselves are taken or being dialled. */
 /* With only anchors to dial, each one we are not linked to is dialled
  * again (with the same backoff), however many other links we have. */
 static gboolean
@@ -902,16 +1229,155 @@ anchors_missing (ShoalNodeManager *self)
     return FALSE;
   g_hash_table_iter_init (&iter, self->peers);
   while (g_hash_table_iter_next (&iter, NULL, &value))
-    outgoing += ((Peer *) value)->outgoing;
+    outgoing += ((Peer *) value)->outgoing && !((Peer *) value)->preferred;
   return outgoing < self->config->anchors->len;
 }
 
+/* Manual and LAN peers --------------------------------------------------------------------- */
+
+/* A peer that dialled us from its address but has not said where it
+ * listens (a node that does not know its address yet) is taken for the
+ * manual peer at that address. */
+static gboolean
+has_link_from_address (ShoalNodeManager        *self,
+                       const ShoalIpv4Endpoint *endpoint)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, self->peers);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      Peer *peer = value;
+
+      if (peer->remote.address == endpoint->address &&
+          (!endpoint_is_set (&peer->listen) || peer->listen.port == endpoint->port))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static gboolean
+is_linked_to_preferred (ShoalNodeManager *self,
+                        const Preferred  *preferred)
+{
+  if (is_connected_to (self, endpoint_is_set (&preferred->endpoint) ? &preferred->endpoint : NULL,
+                       preferred->has_guid ? &preferred->guid : NULL))
+    return TRUE;
+  return preferred->kind == PREFERRED_MANUAL && endpoint_is_set (&preferred->endpoint) &&
+         has_link_from_address (self, &preferred->endpoint);
+}
+
+/* LAN peers announce their role: leaves dial ultrapeers, and ultrapeers
+ * each other. On a LAN small enough to be a mesh an ultrapeer dials the
+ * leaves too: each should be an ultrapeer, and one still a leaf may not
+ * have seen the others yet (mDNS does not reach every node at once);
+ * linked, it is not left out meanwhile. A large LAN's leaves come to its
+ * ultrapeers. A fixed topology dials nothing it was not given. */
+static gboolean
+wants_lan_dial (ShoalNodeManager *self,
+                const Preferred  *preferred)
+{
+  if (self->config->anchors_only)
+    return FALSE;
+  if (preferred->role == SHOAL_PEER_ROLE_ULTRAPEER)
+    return TRUE;
+  return self->role == SHOAL_PEER_ROLE_ULTRAPEER &&
+         g_hash_table_size (self->lan_peers) + 1 <= SHOAL_LAN_MESH_MAX;
+}
+
+static gboolean
+wants_dial (ShoalNodeManager *self,
+            const Preferred  *preferred,
+            gint64            now)
+{
+  if (preferred->dialing || preferred->refused || now < preferred->next_dial_usec)
+    return FALSE;
+  if (preferred->kind == PREFERRED_LAN && !wants_lan_dial (self, preferred))
+    return FALSE;
+  if (endpoint_is_set (&preferred->endpoint) && is_dialing (self, &preferred->endpoint))
+    return FALSE;
+  return !is_linked_to_preferred (self, preferred);
+}
+
+/* A dial of ours fits when the ultrapeer slots of our role are not all
+ * taken or being dialled. */
+static gboolean
+has_room_for_preferred (ShoalNodeManager *self)
+{
+  guint slots = self->role == SHOAL_PEER_ROLE_LEAF ? self->config->leaf_ultrapeer_slots
+                                                   : self->config->ultrapeer_peer_slots;
+
+  return self->dials_in_flight < self->config->max_dials &&
+         count_peers (self, SHOAL_PEER_ROLE_ULTRAPEER) + self->dials_in_flight < slots;
+}
+
+static void
+dial_preferred (ShoalNodeManager *self,
+                Preferred        *preferred)
+{
+  const char *what = preferred->kind == PREFERRED_MANUAL ? "manual peer" : "LAN peer";
+  Connection *connection;
+
+  if (preferred->kind == PREFERRED_LAN && !may_dial_found (self, &preferred->endpoint))
+    {
+      char text[SHOAL_IPV4_ENDPOINT_STRLEN];
+
+      preferred->refused = TRUE;
+      g_message ("LAN peer “%s” at %s not dialled: %s", preferred->name,
+                 shoal_ipv4_endpoint_format (&preferred->endpoint, TRUE, text),
+                 self->config->lan_only ? "not a LAN address (LAN-only mode)"
+                                        : "loopback needs allow-private");
+      return;
+    }
+  connection = preferred->kind == PREFERRED_LAN ? dial_endpoint (self, &preferred->endpoint)
+                                                : dial_name (self, what, preferred->name);
+  if (connection == NULL)
+    {
+      preferred->refused = TRUE;
+      return;
+    }
+  connection->preferred = TRUE;
+  connection->kind = preferred->kind;
+  connection->preferred_name = g_strdup (preferred->name);
+  preferred->dialing = TRUE;
+}
+
+static void
+dial_preferred_in (ShoalNodeManager *self,
+                   GHashTable       *table,
+                   gint64            now)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, table);
+  while (g_hash_table_iter_next (&iter, NULL, &value) && has_room_for_preferred (self))
+    if (wants_dial (self, value, now))
+      dial_preferred (self, value);
+}
+
+/* Manual peers first (the user named them), then the LAN's. */
+static void
+dial_preferred_peers (ShoalNodeManager *self)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  dial_preferred_in (self, self->manual_peers, now);
+  dial_preferred_in (self, self->lan_peers, now);
+}
+
+/* Manual and LAN peers first, then anchors, then the best hosts of the
+ * cache, until the slots of our role that we fill ourselves are taken or
+ * being dialled. */
 static void
 fill_slots (ShoalNodeManager *self)
 {
-  guint links = count_peers (self, SHOAL_PEER_ROLE_ULTRAPEER);
+  guint links;
   gint64 now = g_get_monotonic_time ();
 
+  dial_preferred_peers (self);
+  links = count_peers (self, SHOAL_PEER_ROLE_ULTRAPEER);
   if (g_hash_table_size (self->peers) > 0 && !anchors_missing (self))
     self->anchor_retry_usec = 0;
   else if (self->dials_in_flight == 0 && g_queue_is_empty (&self->anchors) &&
@@ -931,7 +1397,7 @@ fill_slots (ShoalNodeManager *self)
 
       if (anchor != NULL)
         {
-          dial_anchor (self, anchor);
+          dial_name (self, "anchor", anchor);
           continue;
         }
       if (self->config->anchors_only)
@@ -939,7 +1405,7 @@ fill_slots (ShoalNodeManager *self)
       if (!shoal_host_cache_pick_next (self->hosts, &endpoint))
         break;
       if (is_connected_to (self, &endpoint, NULL) || is_dialing (self, &endpoint) ||
-          same_endpoint (&endpoint, &self->advertised))
+          same_endpoint (&endpoint, &self->advertised) || !may_dial (self, &endpoint))
         {
           shoal_host_cache_set_in_use (self->hosts, &endpoint, TRUE);
           continue;
@@ -1007,6 +1473,27 @@ descriptor_limit (void)
   return (guint) MIN (limit.rlim_cur, G_MAXUINT);
 }
 
+/* Links just closed by us: their manual and LAN peers are dialled again
+ * at once. */
+static void
+reset_preferred_waits (ShoalNodeManager *self)
+{
+  GHashTable *tables[] = { self->manual_peers, self->lan_peers };
+
+  for (guint i = 0; i < G_N_ELEMENTS (tables); i++)
+    {
+      GHashTableIter iter;
+      gpointer value;
+
+      g_hash_table_iter_init (&iter, tables[i]);
+      while (g_hash_table_iter_next (&iter, NULL, &value))
+        {
+          ((Preferred *) value)->next_dial_usec = 0;
+          ((Preferred *) value)->retry_usec = 0;
+        }
+    }
+}
+
 /* Every link goes (each was agreed for the old role) and the slots of
  * the new role are filled again from the anchors and the host cache. */
 static void
@@ -1035,6 +1522,9 @@ switch_role (ShoalNodeManager *self,
                                       SHOAL_PONG_CACHE_DEFAULT_CAPACITY);
   self->anchor_retry_usec = 0;
   self->anchors_queued_usec = G_MININT64 / 2;
+  reset_preferred_waits (self);
+  if (self->lan != NULL)
+    shoal_lan_discovery_set_role (self->lan, role);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ROLE]);
 }
 
@@ -1043,6 +1533,48 @@ seconds_since (gint64 then_usec,
                gint64 now_usec)
 {
   return then_usec == 0 ? 0 : (guint64) MAX (0, now_usec - then_usec) / G_USEC_PER_SEC;
+}
+
+static gboolean
+has_wan_ultrapeer_links (ShoalNodeManager *self)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, self->peers);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    if (((Peer *) value)->role == SHOAL_PEER_ROLE_ULTRAPEER && !peer_is_lan (self, value))
+      return TRUE;
+  return FALSE;
+}
+
+/* The LAN's election (shoal_role_policy_elect_lan()) in automatic mode,
+ * at once: LAN peers reach us, no uptime needs proving. TRUE when it
+ * decided, and the usual policy keeps out. */
+static gboolean
+review_lan_role (ShoalNodeManager *self)
+{
+  g_autoptr(GArray) guids = g_array_new (FALSE, FALSE, sizeof (ShoalGuid));
+  GHashTableIter iter;
+  gpointer value;
+  const char *why = NULL;
+  ShoalLanRole elected;
+  ShoalPeerRole role;
+
+  if (self->config->role_mode != SHOAL_ROLE_MODE_AUTO || g_hash_table_size (self->lan_peers) == 0)
+    return FALSE;
+  g_hash_table_iter_init (&iter, self->lan_peers);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    if (((Preferred *) value)->has_guid)
+      g_array_append_val (guids, ((Preferred *) value)->guid);
+  elected = shoal_role_policy_elect_lan (&self->guid, (const ShoalGuid *) (gpointer) guids->data,
+                                         guids->len, has_wan_ultrapeer_links (self), &why);
+  if (elected == SHOAL_LAN_ROLE_NONE)
+    return FALSE;
+  role = elected == SHOAL_LAN_ROLE_ULTRAPEER ? SHOAL_PEER_ROLE_ULTRAPEER : SHOAL_PEER_ROLE_LEAF;
+  if (self->role != role)
+    switch_role (self, role, why);
+  return TRUE;
 }
 
 static void
@@ -1060,6 +1592,8 @@ review_role (ShoalNodeManager *self)
     self->leafless_since_usec = 0;
   else if (facts.ultrapeer && self->leafless_since_usec == 0)
     self->leafless_since_usec = now;
+  if (review_lan_role (self))
+    return;
   facts.uptime_s = seconds_since (self->started_mono_usec, now);
   facts.since_switch_s = seconds_since (self->last_switch_usec, now);
   facts.reachable = self->reachable;
@@ -1091,6 +1625,182 @@ on_tick (gpointer user_data)
   discover_hosts (user_data);
   bootstrap_if_stranded (user_data);
   return G_SOURCE_CONTINUE;
+}
+
+/* LAN discovery ------------------------------------------------------------------------ */
+
+/* The LAN changed: the election and the dials follow once the discovery
+ * is out of its callback. */
+static gboolean
+on_lan_review (gpointer user_data)
+{
+  ShoalNodeManager *self = user_data;
+
+  self->lan_review = 0;
+  review_lan_role (self);
+  fill_slots (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_lan_review (ShoalNodeManager *self)
+{
+  if (self->lan_review == 0 && self->tick != 0)
+    self->lan_review = g_idle_add (on_lan_review, self);
+}
+
+static const char *
+role_name (ShoalPeerRole role)
+{
+  return role == SHOAL_PEER_ROLE_ULTRAPEER ? "ultrapeer" : "leaf";
+}
+
+/* Found, or found again with something new: what changed is dialled
+ * afresh. */
+static void
+on_lan_peer_found (ShoalLanDiscovery  *discovery,
+                   const ShoalLanPeer *found,
+                   gpointer            user_data)
+{
+  ShoalNodeManager *self = user_data;
+  Preferred *known = g_hash_table_lookup (self->lan_peers, found->name);
+  char text[SHOAL_IPV4_ENDPOINT_STRLEN];
+
+  if (known == NULL)
+    {
+      known = preferred_new (PREFERRED_LAN, found->name);
+      g_hash_table_insert (self->lan_peers, known->name, known);
+      g_message ("LAN peer “%s” at %s (%s)", found->name,
+                 shoal_ipv4_endpoint_format (&found->endpoint, TRUE, text), role_name (found->role));
+    }
+  else if (!same_endpoint (&known->endpoint, &found->endpoint) || known->role != found->role)
+    {
+      known->refused = FALSE;
+      known->retry_usec = 0;
+      known->next_dial_usec = 0;
+    }
+  known->endpoint = found->endpoint;
+  known->guid = found->guid;
+  known->has_guid = found->has_guid;
+  known->role = found->role;
+  schedule_lan_review (self);
+}
+
+/* Gone from the LAN: no longer redialled (a link to it stays while it
+ * lasts). */
+static void
+on_lan_peer_lost (ShoalLanDiscovery *discovery,
+                  const char        *name,
+                  gpointer           user_data)
+{
+  ShoalNodeManager *self = user_data;
+
+  if (g_hash_table_remove (self->lan_peers, name))
+    {
+      g_message ("LAN peer “%s” gone", name);
+      schedule_lan_review (self);
+    }
+}
+
+/* Without avahi-daemon nobody is announced: what we knew is not redialled. */
+static void
+on_lan_state (ShoalLanDiscovery *discovery,
+              GParamSpec        *pspec,
+              gpointer           user_data)
+{
+  ShoalNodeManager *self = user_data;
+
+  if (shoal_lan_discovery_get_state (discovery) != SHOAL_LAN_STATE_RUNNING &&
+      g_hash_table_size (self->lan_peers) > 0)
+    {
+      g_hash_table_remove_all (self->lan_peers);
+      schedule_lan_review (self);
+    }
+}
+
+static gboolean
+is_loopback_text (const char *address)
+{
+  g_autoptr(GInetAddress) parsed = g_inet_address_new_from_string (address);
+
+  return parsed != NULL && g_inet_address_get_is_loopback (parsed);
+}
+
+static void
+start_lan_discovery (ShoalNodeManager *self)
+{
+  if (!self->config->lan_discovery || self->lan != NULL || self->listener == NULL)
+    return;
+  /* mDNS does not go over loopback: what we would publish there nobody
+   * could dial (tests run many nodes on loopback addresses). */
+  if (self->config->listen_address != NULL && is_loopback_text (self->config->listen_address))
+    {
+      self->lan_off_reason = "listening on a loopback address only";
+      g_message ("LAN discovery unavailable: %s", self->lan_off_reason);
+      return;
+    }
+  self->lan_off_reason = NULL;
+  self->lan = shoal_lan_discovery_new (&self->guid, shoal_listener_get_port (self->listener),
+                                       self->role, NULL);
+  g_signal_connect (self->lan, "peer-found", G_CALLBACK (on_lan_peer_found), self);
+  g_signal_connect (self->lan, "peer-lost", G_CALLBACK (on_lan_peer_lost), self);
+  g_signal_connect (self->lan, "notify::state", G_CALLBACK (on_lan_state), self);
+  shoal_lan_discovery_start (self->lan);
+}
+
+/* Withdraws our service; the LAN peers are forgotten, their links stay. */
+static void
+stop_lan_discovery (ShoalNodeManager *self)
+{
+  self->lan_off_reason = NULL;
+  g_clear_handle_id (&self->lan_review, g_source_remove);
+  if (self->lan != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->lan, self);
+      shoal_lan_discovery_stop (self->lan);
+      g_clear_object (&self->lan);
+    }
+  if (self->lan_peers != NULL)
+    g_hash_table_remove_all (self->lan_peers);
+}
+
+/* Manual peers ------------------------------------------------------------------------- */
+
+/* A numeric one is known by its address from the start; a host name's
+ * address is learned when it is dialled. */
+static void
+add_manual_peer (ShoalNodeManager *self,
+                 const char       *text)
+{
+  Preferred *preferred = preferred_new (PREFERRED_MANUAL, text);
+
+  if (!shoal_ipv4_endpoint_parse (text, strlen (text), &preferred->endpoint))
+    preferred->endpoint = (ShoalIpv4Endpoint) { 0, 0 };
+  g_hash_table_insert (self->manual_peers, preferred->name, preferred);
+}
+
+/* The ones removed are no longer redialled (links to them stay); new
+ * ones are dialled at the next chance. */
+static void
+set_manual_peers (ShoalNodeManager *self,
+                  const GPtrArray  *texts)
+{
+  GHashTableIter iter;
+  gpointer key;
+
+  g_hash_table_iter_init (&iter, self->manual_peers);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    if (!g_ptr_array_find_with_equal_func ((GPtrArray *) texts, key, g_str_equal, NULL))
+      g_hash_table_iter_remove (&iter);
+  for (guint i = 0; i < texts->len; i++)
+    if (!g_hash_table_contains (self->manual_peers, g_ptr_array_index (texts, i)))
+      add_manual_peer (self, g_ptr_array_index (texts, i));
+  if (self->config->manual_peers != texts)
+    {
+      g_ptr_array_set_size (self->config->manual_peers, 0);
+      for (guint i = 0; i < texts->len; i++)
+        g_ptr_array_add (self->config->manual_peers, g_strdup (g_ptr_array_index (texts, i)));
+    }
 }
 
 /* Handshake policy ----------------------------------------------------------------------- */
@@ -1175,6 +1885,7 @@ shoal_node_manager_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->tick, g_source_remove);
+  stop_lan_discovery (self);
   g_clear_pointer (&self->peers, g_hash_table_unref);
   if (self->listener != NULL)
     {
@@ -1195,6 +1906,9 @@ shoal_node_manager_finalize (GObject *object)
 
   g_queue_clear_full (&self->anchors, g_free);
   g_clear_pointer (&self->dialing, g_hash_table_unref);
+  g_clear_pointer (&self->lan_peers, g_hash_table_unref);
+  g_clear_pointer (&self->manual_peers, g_hash_table_unref);
+  g_clear_pointer (&self->refusals_said, g_hash_table_unref);
   g_clear_pointer (&self->pongs, shoal_pong_cache_free);
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->config, shoal_node_config_free);
@@ -1279,6 +1993,9 @@ shoal_node_manager_init (ShoalNodeManager *self)
 {
   self->peers = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL, peer_free);
   self->dialing = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  self->lan_peers = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, preferred_free);
+  self->manual_peers = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, preferred_free);
+  self->refusals_said = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->cancellable = g_cancellable_new ();
   g_queue_init (&self->anchors);
   self->anchors_queued_usec = G_MININT64 / 2;
@@ -1308,6 +2025,7 @@ shoal_node_manager_new (const ShoalNodeConfig *config)
   self->policy.get_try_hosts = policy_get_try_hosts;
   self->policy.get_crawler_lists = policy_get_crawler_lists;
   self->policy.user_data = self;
+  set_manual_peers (self, self->config->manual_peers);
   return self;
 }
 
@@ -1358,6 +2076,12 @@ configure_bootstrap (ShoalNodeManager *self)
     ? shoal_bootstrap_get_default_gwebcaches () : NULL;
   const char *const none[] = { NULL };
 
+  /* The caches are on the internet. */
+  if (self->config->lan_only)
+    {
+      g_clear_object (&self->bootstrap);
+      return;
+    }
   if (self->config->udp_host_caches != NULL || self->config->gwebcaches != NULL)
     {
       udp_host_caches = (const char *const *) self->config->udp_host_caches;
@@ -1390,7 +2114,8 @@ shoal_node_manager_start (ShoalNodeManager  *self,
   g_return_val_if_fail (SHOAL_IS_NODE_MANAGER (self), FALSE);
 
   self->hosts = shoal_host_cache_new (self->config->data_dir);
-  g_object_set (self->hosts, "allow-private", self->config->allow_private, NULL);
+  g_object_set (self->hosts, "allow-private", self->config->allow_private,
+                "lan-only", self->config->lan_only, NULL);
   self->listener = shoal_listener_new (self->config->listen_address ? addresses : NULL,
                                        self->config->port);
   g_signal_connect (self->listener, "gnutella-connection", G_CALLBACK (on_gnutella_connection), self);
@@ -1406,7 +2131,10 @@ shoal_node_manager_start (ShoalNodeManager  *self,
   if (self->advertised.address != 0)
     shoal_host_cache_set_own_endpoint (self->hosts, &self->advertised);
   configure_bootstrap (self);
+  if (self->config->lan_only)
+    g_message ("LAN-only mode: no link beyond the LAN's addresses");
   self->tick = g_timeout_add (SHOAL_NODE_MANAGER_TICK_MS, on_tick, self);
+  start_lan_discovery (self);
   fill_slots (self);
   return TRUE;
 }
@@ -1420,6 +2148,7 @@ shoal_node_manager_shutdown (ShoalNodeManager *self)
   g_return_if_fail (SHOAL_IS_NODE_MANAGER (self));
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->tick, g_source_remove);
+  stop_lan_discovery (self);
   g_hash_table_iter_init (&iter, self->peers);
   while (g_hash_table_iter_next (&iter, NULL, &value))
     shoal_link_close (((Peer *) value)->link, 200, "Servent shutdown");
@@ -1511,6 +2240,20 @@ update_role_mode (ShoalNodeManager *self,
     switch_role (self, SHOAL_PEER_ROLE_ULTRAPEER, "the role is set to ultrapeer");
 }
 
+/* On: started now if the node runs. Off: our service withdrawn. */
+static void
+update_lan_discovery (ShoalNodeManager *self,
+                      gboolean          enabled)
+{
+  if (self->config->lan_discovery == enabled)
+    return;
+  self->config->lan_discovery = enabled;
+  if (!enabled)
+    stop_lan_discovery (self);
+  else if (self->tick != 0)
+    start_lan_discovery (self);
+}
+
 /* Slots, thresholds and limits are read where they are used: the next
  * tick fills (or stops filling) slots by the new counts. Links beyond a
  * smaller count stay until they close; no new one is taken meanwhile. */
@@ -1535,6 +2278,8 @@ shoal_node_manager_update_config (ShoalNodeManager      *self,
   mine->anchors_only = config->anchors_only;
   update_anchors (self, config->anchors);
   update_bootstrap_sources (self, config);
+  set_manual_peers (self, config->manual_peers);
+  update_lan_discovery (self, config->lan_discovery);
   update_role_mode (self, config->role_mode);
   if (self->tick != 0)
     fill_slots (self);
@@ -1591,10 +2336,11 @@ shoal_node_manager_list_peers (ShoalNodeManager *self)
 
   g_return_val_if_fail (SHOAL_IS_NODE_MANAGER (self), list);
   g_hash_table_iter_init (&iter, self->peers);
+  /* A link being closed (a duplicate dropped, a bye said) is on its way
+   * out: it carries no traffic and is no longer listed. */
   while (g_hash_table_iter_next (&iter, NULL, &value))
-    {
+    if (shoal_link_is_open (((Peer *) value)->link))
       g_ptr_array_add (list, peer_info_new (value));
-    }
   return list;
 }
 
@@ -1705,6 +2451,47 @@ shoal_node_manager_get_role_switches (ShoalNodeManager *self)
   return self->role_switches;
 }
 
+void
+shoal_node_manager_get_lan_status (ShoalNodeManager   *self,
+                                   ShoalNodeLanStatus *status)
+{
+  g_return_if_fail (SHOAL_IS_NODE_MANAGER (self));
+  g_return_if_fail (status != NULL);
+
+  status->lan_only = self->config->lan_only;
+  status->peers = g_hash_table_size (self->lan_peers);
+  status->service_name = self->lan ? shoal_lan_discovery_get_service_name (self->lan) : NULL;
+  if (self->lan != NULL)
+    {
+      status->state = shoal_lan_discovery_get_state (self->lan);
+      status->reason = shoal_lan_discovery_get_reason (self->lan);
+    }
+  else
+    {
+      status->state = self->lan_off_reason != NULL ? SHOAL_LAN_STATE_UNAVAILABLE : SHOAL_LAN_STATE_OFF;
+      status->reason = self->lan_off_reason;
+    }
+}
+
+gboolean
+shoal_node_manager_may_connect (ShoalNodeManager        *self,
+                                const ShoalIpv4Endpoint *endpoint)
+{
+  const ShoalNodeConfig *config;
+
+  g_return_val_if_fail (SHOAL_IS_NODE_MANAGER (self), FALSE);
+  g_return_val_if_fail (endpoint != NULL, FALSE);
+
+  config = self->config;
+  if (config->lan_only)
+    return shoal_host_is_lan (endpoint, config->allow_private);
+  if (shoal_host_is_dialable (endpoint, config->allow_private))
+    return TRUE;
+  return shoal_host_is_lan (endpoint, FALSE) &&
+         (has_address_in (self->lan_peers, endpoint->address) ||
+          has_address_in (self->manual_peers, endpoint->address));
+}
+
 ShoalListener *
 shoal_node_manager_get_listener (ShoalNodeManager *self)
 {
@@ -1738,7 +2525,6 @@ shoal_node_manager_dial_async (ShoalNodeManager        *self,
                                gpointer                 user_data)
 {
   g_autoptr(GTask) task = NULL;
-  g_autoptr(GSocketAddress) address = NULL;
   char text[SHOAL_IPV4_ENDPOINT_STRLEN];
 
   g_return_if_fail (SHOAL_IS_NODE_MANAGER (self));
@@ -1753,11 +2539,11 @@ shoal_node_manager_dial_async (ShoalNodeManager        *self,
   else if (is_dialing (self, endpoint))
     g_task_return_new_error (task, SHOAL_NET_ERROR, SHOAL_NET_ERROR_REFUSED,
                              "Already dialling %s", text);
+  else if (!may_dial (self, endpoint))
+    g_task_return_new_error (task, SHOAL_NET_ERROR, SHOAL_NET_ERROR_REFUSED,
+                             "%s is not on the LAN (LAN-only mode)", text);
   else
-    {
-      address = endpoint_address (endpoint);
-      dial (self, G_SOCKET_CONNECTABLE (address), endpoint)->task = g_steal_pointer (&task);
-    }
+    dial_endpoint (self, endpoint)->task = g_steal_pointer (&task);
 }
 
 guint64

@@ -6,6 +6,7 @@
 #include <gio/gio.h>
 
 #include "shoal-host-cache.h"
+#include "shoal-lan-discovery.h"
 #include "shoal-link.h"
 #include "shoal-listener.h"
 #include "shoal-net-types.h"
@@ -39,7 +40,21 @@ typedef struct
   gboolean          last_hop_qrp;
   guint8            max_ttl;
   guint             degree;
+  /* A link on the LAN: to a peer found by LAN discovery, or from a LAN
+   * address (shoal_host_is_lan()) while LAN discovery or LAN-only mode is
+   * on. */
+  gboolean          lan;
 } ShoalPeerInfo;
+
+/* LAN discovery as the manager runs it. */
+typedef struct
+{
+  ShoalLanState  state;         /* OFF when the setting is off */
+  const char    *reason;        /* why it is UNAVAILABLE; NULL otherwise */
+  const char    *service_name;  /* what we publish as; NULL before it is */
+  guint          peers;         /* Shoal peers announced on the LAN now */
+  gboolean       lan_only;
+} ShoalNodeLanStatus;
 
 void              shoal_peer_info_free             (ShoalPeerInfo *info);
 
@@ -53,8 +68,10 @@ void              shoal_node_manager_shutdown      (ShoalNodeManager *self);
 /* Takes what of @config can change while the node runs: role mode
  * (a fixed role at once, its links closed), slots, max dials, role
  * thresholds, upload bandwidth, anchors (new ones dialled first),
- * anchors-only and the bootstrap sources. Listen address, port, folders
- * and allow_private stay as they were. */
+ * anchors-only, the bootstrap sources, LAN discovery (started or
+ * stopped) and the manual peers (new ones dialled at once, the ones
+ * removed no longer redialled). Listen address, port, folders,
+ * allow_private and lan_only stay as they were. */
 void              shoal_node_manager_update_config (ShoalNodeManager      *self,
                                                     const ShoalNodeConfig *config);
 /* The settings in effect (transfer none). */
@@ -68,7 +85,8 @@ ShoalHostCache   *shoal_node_manager_get_host_cache (ShoalNodeManager *self);
 /* The one port's listener, for the other protocols on it (HTTP, GIV);
  * NULL before start (transfer none). */
 ShoalListener    *shoal_node_manager_get_listener  (ShoalNodeManager *self);
-/* GPtrArray of ShoalPeerInfo*, one per established link. */
+/* GPtrArray of ShoalPeerInfo*, one per established link that is not
+ * closing. */
 GPtrArray        *shoal_node_manager_list_peers    (ShoalNodeManager *self);
 /* What our pongs say we share (the library's totals). */
 void              shoal_node_manager_set_shared    (ShoalNodeManager *self,
@@ -82,6 +100,14 @@ ShoalIpv4Endpoint shoal_node_manager_get_advertised (ShoalNodeManager *self);
 gboolean          shoal_node_manager_get_reachable (ShoalNodeManager *self);
 /* Promotions and demotions since start. */
 guint             shoal_node_manager_get_role_switches (ShoalNodeManager *self);
+/* LAN discovery now; the texts are borrowed until the main loop runs. */
+void              shoal_node_manager_get_lan_status (ShoalNodeManager   *self,
+                                                     ShoalNodeLanStatus *status);
+/* Whether this node may connect to @endpoint for anything but a link it
+ * chose itself (a push's GIV): dialable by the settings, or on the LAN
+ * and announced there or a manual peer; in LAN-only mode, a LAN address. */
+gboolean          shoal_node_manager_may_connect   (ShoalNodeManager        *self,
+                                                    const ShoalIpv4Endpoint *endpoint);
 /* Connects to @endpoint as our own dials do (from our listen address
  * when one is set), giving up after @timeout_s and at shutdown; the
  * callback finishes with g_socket_client_connect_finish() on its source
@@ -94,7 +120,8 @@ void              shoal_node_manager_connect_async (ShoalNodeManager        *sel
 /* Dials @endpoint as a link now, whatever the slots say (the user asked
  * for it); finishes once the connection and handshake are over, with the
  * new link's id from dial_finish(), or 0 and an error saying why not
- * (already linked or dialling, no answer, the handshake refused...). */
+ * (already linked or dialling, not a LAN address in LAN-only mode, no
+ * answer, the handshake refused...). */
 void              shoal_node_manager_dial_async    (ShoalNodeManager        *self,
                                                     const ShoalIpv4Endpoint *endpoint,
                                                     GAsyncReadyCallback      callback,

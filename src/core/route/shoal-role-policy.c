@@ -1,5 +1,9 @@
-/* shoal-role-policy.c — promotion to ultrapeer and demotion to leaf. */
+/* shoal-role-policy.c — promotion to ultrapeer and demotion to leaf, and
+ * the election of ultrapeers on a LAN. */
 #include "shoal-role-policy.h"
+
+#include <stdlib.h>
+#include <string.h>
 
 void
 shoal_role_thresholds_init_default (ShoalRoleThresholds *thresholds)
@@ -61,4 +65,66 @@ shoal_role_policy_decide (const ShoalRoleThresholds *thresholds,
       return SHOAL_ROLE_DEMOTE;
     }
   return keep (why, "an ultrapeer with leaves, or not leafless long enough");
+}
+
+/* LAN election ---------------------------------------------------------------- */
+
+static gint
+compare_guids (gconstpointer a,
+               gconstpointer b)
+{
+  return memcmp (((const ShoalGuid *) a)->bytes, ((const ShoalGuid *) b)->bytes, SHOAL_GUID_SIZE);
+}
+
+static ShoalLanRole
+elected (const char   **why,
+         ShoalLanRole   role,
+         const char    *reason)
+{
+  if (why != NULL)
+    *why = reason;
+  return role;
+}
+
+ShoalLanRole
+shoal_role_policy_elect_lan (const ShoalGuid  *self,
+                             const ShoalGuid  *peers,
+                             guint             n_peers,
+                             gboolean          wan_ultrapeer_links,
+                             const char      **why)
+{
+  g_autofree ShoalGuid *sorted = NULL;
+  guint others = 0;
+  guint smaller = 0;
+  guint nodes, ultrapeers;
+
+  g_return_val_if_fail (self != NULL, SHOAL_LAN_ROLE_NONE);
+  g_return_val_if_fail (peers != NULL || n_peers == 0, SHOAL_LAN_ROLE_NONE);
+
+  if (wan_ultrapeer_links)
+    return elected (why, SHOAL_LAN_ROLE_NONE, "linked to ultrapeers beyond the LAN");
+  /* Sorted, each GUID is counted once, and those before ours are the
+   * nodes that rank before us. */
+  sorted = g_memdup2 (peers, (gsize) n_peers * sizeof *peers);
+  if (n_peers > 0)
+    qsort (sorted, n_peers, sizeof *sorted, compare_guids);
+  for (guint i = 0; i < n_peers; i++)
+    {
+      gint order = compare_guids (&sorted[i], self);
+
+      if (order == 0 || (i > 0 && compare_guids (&sorted[i], &sorted[i - 1]) == 0))
+        continue;
+      others++;
+      smaller += order < 0;
+    }
+  if (others == 0)
+    return elected (why, SHOAL_LAN_ROLE_NONE, "no other Shoal on the LAN");
+  nodes = others + 1;
+  if (nodes <= SHOAL_LAN_MESH_MAX)
+    return elected (why, SHOAL_LAN_ROLE_ULTRAPEER, "a small LAN: every node is an ultrapeer");
+  ultrapeers = MAX (SHOAL_LAN_MIN_ULTRAPEERS,
+                    (nodes + SHOAL_LAN_LEAVES_PER_ULTRAPEER - 1) / SHOAL_LAN_LEAVES_PER_ULTRAPEER);
+  if (smaller < ultrapeers)
+    return elected (why, SHOAL_LAN_ROLE_ULTRAPEER, "one of the LAN's smallest GUIDs");
+  return elected (why, SHOAL_LAN_ROLE_LEAF, "a large LAN: its smallest GUIDs are its ultrapeers");
 }

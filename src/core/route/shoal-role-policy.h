@@ -6,6 +6,8 @@
 
 #include <glib.h>
 
+#include "shoal-guid.h"
+
 G_BEGIN_DECLS
 
 /* gtk-gnutella's values: an hour up before promotion (NODE_MIN_UPTIME),
@@ -59,5 +61,34 @@ void              shoal_role_thresholds_init_default (ShoalRoleThresholds *thres
 ShoalRoleDecision shoal_role_policy_decide (const ShoalRoleThresholds *thresholds,
                                             const ShoalRoleFacts      *facts,
                                             const char               **why);
+
+/* Roles on a LAN. Two leaves cannot link, so Shoal nodes that find each
+ * other on a LAN and have no ultrapeer on the internet elect their own.
+ * Up to SHOAL_LAN_MESH_MAX nodes every one is an ultrapeer: a full mesh,
+ * where a query with any TTL reaches every node. Beyond it, the nodes
+ * with the smallest GUIDs are ultrapeers, one per
+ * SHOAL_LAN_LEAVES_PER_ULTRAPEER nodes and at least
+ * SHOAL_LAN_MIN_ULTRAPEERS; every node computes the same answer from the
+ * same announcements, so no vote is needed. */
+#define SHOAL_LAN_MESH_MAX 8
+#define SHOAL_LAN_LEAVES_PER_ULTRAPEER 30
+#define SHOAL_LAN_MIN_ULTRAPEERS 2
+
+typedef enum
+{
+  SHOAL_LAN_ROLE_NONE,       /* no say: the usual policy decides */
+  SHOAL_LAN_ROLE_ULTRAPEER,
+  SHOAL_LAN_ROLE_LEAF,
+} ShoalLanRole;
+
+/* @peers: the GUIDs the LAN peers announce (duplicates and our own are
+ * ignored); @wan_ultrapeer_links: we have links to ultrapeers that are
+ * not on the LAN, so the LAN is already joined to a network and has no
+ * say. *@why (may be NULL) gets a static sentence. */
+ShoalLanRole      shoal_role_policy_elect_lan (const ShoalGuid  *self,
+                                               const ShoalGuid  *peers,
+                                               guint             n_peers,
+                                               gboolean          wan_ultrapeer_links,
+                                               const char      **why);
 
 G_END_DECLS

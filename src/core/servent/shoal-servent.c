@@ -251,7 +251,9 @@ on_router_push (ShoalRouter  *router,
   const ShoalPush *push = message->push;
   PushCallback *callback;
 
-  if (self->uploads == NULL || !shoal_host_is_dialable (&push->endpoint, self->config->allow_private))
+  /* Whom the node manager would connect to: a LAN peer's private
+   * address too, never the internet in LAN-only mode. */
+  if (self->uploads == NULL || !shoal_node_manager_may_connect (self->node, &push->endpoint))
     return;
   callback = g_new0 (PushCallback, 1);
   callback->self = g_object_ref (self);
