@@ -267,8 +267,11 @@ test_swarm_bans_a_liar (void)
  * leaves work for the next. */
 #define RESUME_FILE_SIZE (384 * 1024 * 1024)
 /* Bytes a run may fetch twice without refetching anything recorded: at
- * the end of a file two sources may race for the same last chunks. */
-#define ENDGAME_SLACK (SOURCES * 2 * 512 * 1024)
+ * the end of a file, or when a source is slow, another source may be sent
+ * after the same claim, and a claim from a Shoal source is up to
+ * SHOAL_TRANSFERS_MAX_CLAIM. What is never fetched twice, a recorded
+ * range, is checked range by range against the sources' logs. */
+#define ENDGAME_SLACK (SOURCES * SHOAL_TRANSFERS_MAX_CLAIM)
 /* Reading the sources' counters until they stop moving after a kill. */
 #define SETTLE_INTERVAL_MS 200
 #define SETTLE_ROUNDS_MAX 25
