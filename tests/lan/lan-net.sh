@@ -1,6 +1,8 @@
 #!/bin/sh
 # lan-net.sh — a private LAN for tests, in network namespaces: the host's
-# own network is never touched. Needs root.
+# own network is never touched. Needs root: of the machine, or of a user
+# namespace with a /run of its own that holds netns, dbus and avahi-daemon
+# (as test-lan makes when it runs without root).
 #
 #   lan-net.sh up PREFIX N
 #       namespace PREFIX-hub with bridge br0, and PREFIX-1..N, each with
@@ -20,6 +22,10 @@
 #       starts the avahi-daemon of DIR again, in the namespaces of process
 #       PID (the COMMAND of a node), and returns once it is up.
 set -eu
+
+# A user's PATH may lack where ip and avahi-daemon are.
+PATH=$PATH:/usr/sbin:/sbin
+export PATH
 
 SUBNET=10.88.0
 LAN_IF=lan0
@@ -112,6 +118,47 @@ up ()
   done
 }
 
+# Root of a user namespace, not of the machine: the only uid and gid
+# there are 0.
+in_user_namespace ()
+{
+  ! grep -Eq '^ *0 +0 +4294967295$' /proc/self/uid_map
+}
+
+# The system bus's configuration switches to user messagebus, which a
+# user namespace lacks: this bus stays root and lets the node's daemons
+# and shoald, all that is on it, do anything.
+write_dbus_config ()
+{
+  cat > "$1" <<EOF
+<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>system</type>
+  <listen>unix:path=/run/dbus/system_bus_socket</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow user="*"/>
+    <allow own="*"/>
+    <allow send_destination="*"/>
+    <allow receive_sender="*"/>
+  </policy>
+</busconfig>
+EOF
+}
+
+# avahi-daemon gives /run/avahi-daemon to user avahi even when it keeps
+# root, and stops when that does not take: in a user namespace, in the
+# node's own mount namespace, user and group avahi are 0.
+make_avahi_root ()
+{
+  dir=$1
+  awk -F: -v OFS=: '$1 == "avahi" { $3 = 0; $4 = 0 } { print }' /etc/passwd > "$dir/passwd"
+  awk -F: -v OFS=: '$1 == "avahi" { $3 = 0 } { print }' /etc/group > "$dir/group"
+  mount --bind "$dir/passwd" /etc/passwd
+  mount --bind "$dir/group" /etc/group
+}
+
 write_avahi_config ()
 {
   cat > "$1" <<EOF
@@ -154,7 +201,12 @@ avahi_is_up ()
 start_dbus ()
 {
   dir=$1
-  (dbus-daemon --system --nofork --nopidfile --nosyslog < /dev/null > "$dir/dbus.log" 2>&1 &
+  config=--system
+  if in_user_namespace; then
+    write_dbus_config "$dir/dbus.conf"
+    config=--config-file=$dir/dbus.conf
+  fi
+  (dbus-daemon "$config" --nofork --nopidfile --nosyslog < /dev/null > "$dir/dbus.log" 2>&1 &
    echo $! > "$dir/dbus.pid.new")
   mv "$dir/dbus.pid.new" "$dir/dbus.pid"
   wait_for "dbus-daemon (log: $dir/dbus.log)" dbus_is_up "$dir"
@@ -175,6 +227,9 @@ inside_node ()
   shift 3
   mount -t tmpfs -o mode=0755 tmpfs /run/dbus
   mount -t tmpfs -o mode=0755 tmpfs /run/avahi-daemon
+  if in_user_namespace; then
+    make_avahi_root "$dir"
+  fi
   write_avahi_config "$dir/avahi-daemon.conf" "node$index"
   : > "$dir/avahi.log"
   start_dbus "$dir"

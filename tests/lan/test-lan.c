@@ -6,17 +6,28 @@
  * the daemon up again when it returns; LAN-only mode links the same way;
  * hosts of one name get services of different names and link too.
  * Each case runs in a subprocess: whatever happens to it, the parent ends
- * what still runs in the namespaces and removes them. */
+ * what still runs in the namespaces and removes them.
+ * Needs root, or unprivileged user namespaces: then the test is root of a
+ * user namespace of its own, with mount, network and PID namespaces and a
+ * /run of their own; everything it makes there ends with it. */
+#define _GNU_SOURCE  /* unshare() */
+
 #include "shoal-test-loop.h"
 #include "shoal-test-node.h"
 
 #include <gio/gio.h>
 #include <glib/gstdio.h>
+#include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -58,6 +69,14 @@
 #define RUN_LOCK_PATH "/tmp/shoal-test-lan.lock"
 /* Where the parent tells a case's subprocess its work folder. */
 #define WORK_DIR_VARIABLE "SHOAL_LAN_WORK_DIR"
+/* What a run that cannot make namespaces says: a skip, never a pass. */
+#define NO_NAMESPACES_REASON \
+  "needs root or unprivileged user namespaces to create network namespaces"
+#define RUN_DIR "/run"
+/* What a user's PATH often lacks: where ip and avahi-daemon may be. */
+#define SBIN_DIRS "/usr/sbin:/sbin"
+/* The shell's way to say that a process ended by a signal. */
+#define EXIT_SIGNAL_BASE 128
 
 typedef struct
 {
@@ -947,7 +966,7 @@ test_twins (void)
 /* Without the right to make namespaces the test cannot say anything: that
  * is an error, not a pass. NULL when we have it. */
 static char *
-missing_privilege (void)
+missing_privilege (gboolean rootless)
 {
   const char *probe[] = { "ip", "netns", "add", PREFIX "-probe", NULL };
   const char *remove[] = { "ip", "netns", "delete", PREFIX "-probe", NULL };
@@ -956,9 +975,152 @@ missing_privilege (void)
     return g_strdup ("needs root to create network namespaces");
   clean_up_after ();
   if (run (probe, NULL) != 0)
-    return g_strdup ("needs root to create network namespaces (ip netns add failed)");
+    return g_strdup (rootless ? "cannot create network namespaces in a user namespace (ip netns add failed)"
+                              : "needs root to create network namespaces (ip netns add failed)");
   g_assert_cmpint (run (remove, NULL), ==, 0);
   return NULL;
+}
+
+/* Without root ---------------------------------------------------------------------- */
+
+/* TAP's way to say that no case could run, and why: meson reports it as
+ * skipped. */
+static void
+skip_all (const char *what,
+          int         error_number)
+{
+  printf ("1..0 # SKIP " NO_NAMESPACES_REASON " (%s: %s)\n", what, g_strerror (error_number));
+  fflush (stdout);
+  _exit (0);
+}
+
+static void
+bail_out (const char *what,
+          int         error_number)
+{
+  printf ("Bail out! %s: %s\n", what, g_strerror (error_number));
+  fflush (stdout);
+  _exit (1);
+}
+
+/* Files of /proc take one write(), not a file replaced. */
+static gboolean
+write_proc_file (const char *path,
+                 const char *text)
+{
+  int fd = open (path, O_WRONLY | O_CLOEXEC);
+  gssize length = (gssize) strlen (text);
+  gboolean written;
+
+  if (fd < 0)
+    return FALSE;
+  written = write (fd, text, (size_t) length) == length;
+  close (fd);
+  return written;
+}
+
+/* Our own uid and gid are 0 in the new user namespace. */
+static void
+map_to_root (uid_t uid,
+             gid_t gid)
+{
+  g_autofree char *uid_map = g_strdup_printf ("0 %u 1", (guint) uid);
+  g_autofree char *gid_map = g_strdup_printf ("0 %u 1", (guint) gid);
+
+  if (!write_proc_file ("/proc/self/uid_map", uid_map))
+    skip_all ("writing /proc/self/uid_map", errno);
+  /* An unprivileged process may map its gid only once it gave up
+   * setgroups(). */
+  if (!write_proc_file ("/proc/self/setgroups", "deny"))
+    skip_all ("writing /proc/self/setgroups", errno);
+  if (!write_proc_file ("/proc/self/gid_map", gid_map))
+    skip_all ("writing /proc/self/gid_map", errno);
+}
+
+/* ip netns keeps its names in /run/netns, and lan-net.sh mounts the
+ * daemons' folders of each node over /run/dbus and /run/avahi-daemon: in
+ * a /run of our own, which the host's root owns no part of. */
+static void
+make_run_dir (void)
+{
+  static const char * const dirs[] = { RUN_DIR "/netns", RUN_DIR "/dbus", RUN_DIR "/avahi-daemon" };
+
+  if (mount ("tmpfs", RUN_DIR, "tmpfs", 0, "mode=0755") != 0)
+    skip_all ("mounting a tmpfs on " RUN_DIR " in a user namespace", errno);
+  for (guint i = 0; i < G_N_ELEMENTS (dirs); i++)
+    if (mkdir (dirs[i], 0755) != 0)
+      bail_out (dirs[i], errno);
+}
+
+/* Ends this process the way @wait_status says a child ended. */
+static void G_GNUC_NORETURN
+exit_like (int wait_status)
+{
+  if (WIFEXITED (wait_status))
+    _exit (WEXITSTATUS (wait_status));
+  _exit (EXIT_SIGNAL_BASE + WTERMSIG (wait_status));
+}
+
+static void G_GNUC_NORETURN
+exit_like_child (pid_t child)
+{
+  int wait_status = 0;
+
+  while (waitpid (child, &wait_status, 0) < 0)
+    if (errno != EINTR)
+      bail_out ("waitpid", errno);
+  exit_like (wait_status);
+}
+
+/* The first process of the new PID namespace waits for the test, its only
+ * child: when either ends, the kernel kills whatever else still runs in
+ * the namespace (the daemons of an aborted case), and with the last
+ * process the namespaces go. It dies with the process outside. The test
+ * itself is no namespace's first process, which would be deaf to the
+ * signals abort() and the sanitizers raise. */
+static void
+start_pid_namespace (void)
+{
+  pid_t first = fork ();
+  pid_t test;
+
+  if (first < 0)
+    bail_out ("fork", errno);
+  if (first > 0)
+    exit_like_child (first);
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+  /* A /proc of this PID namespace: ip netns pids and the sanitizers read
+   * process ids there. */
+  if (mount ("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0)
+    skip_all ("mounting /proc in a PID namespace", errno);
+  test = fork ();
+  if (test < 0)
+    bail_out ("fork", errno);
+  if (test > 0)
+    exit_like_child (test);
+}
+
+/* Makes us root of a new user namespace, with new mount, network and PID
+ * namespaces, before any thread exists (a process of more than one
+ * cannot change its user namespace). Returns in the test's process. */
+static void
+enter_user_namespace (void)
+{
+  uid_t uid = geteuid ();
+  gid_t gid = getegid ();
+  g_autofree char *path = g_strconcat (g_getenv ("PATH") != NULL ? g_getenv ("PATH") : "",
+                                       ":" SBIN_DIRS, NULL);
+
+  if (unshare (CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWPID) != 0)
+    skip_all ("unshare", errno);
+  map_to_root (uid, gid);
+  /* Our mounts must not reach the host's namespace. Where user
+   * namespaces are made but restricted, this is what fails. */
+  if (mount ("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
+    skip_all ("making the mounts private in a user namespace", errno);
+  make_run_dir ();
+  g_setenv ("PATH", path, TRUE);
+  start_pid_namespace ();
 }
 
 /* Held until we exit. */
@@ -976,16 +1138,23 @@ main (int    argc,
       char **argv)
 {
   g_autofree char *missing = NULL;
+  /* Root of our own user namespace from here on, in the case
+   * subprocesses too. */
+  gboolean rootless = geteuid () != 0;
 
+  if (rootless)
+    enter_user_namespace ();
   g_test_init (&argc, &argv, NULL);
   /* lan-net.sh leaves dbus-daemon and avahi-daemon behind as orphans:
    * they come to us to be reaped, not to a pid 1 that may not reap. */
   g_assert_cmpint (prctl (PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0), ==, 0);
   if (!g_test_subprocess ())
     {
-      if (geteuid () == 0)
+      /* Without root, the namespaces' names are in a /run of our own:
+       * no other run sees them. */
+      if (!rootless)
         take_turn ();
-      missing = missing_privilege ();
+      missing = missing_privilege (rootless);
       if (missing != NULL)
         {
           g_print ("Bail out! %s\n", missing);

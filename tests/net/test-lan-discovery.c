@@ -1,13 +1,15 @@
 /* test-lan-discovery.c — LAN discovery against a real avahi-daemon: the
  * test moves into network and mount namespaces of its own, with its own
  * interfaces, a system dbus-daemon and an avahi-daemon it starts, kills
- * and starts again. Needs root (CI runs as root). */
+ * and starts again. Needs root, or unprivileged user namespaces: then it
+ * is root of a user namespace of its own first. */
 #define _GNU_SOURCE  /* unshare() */
 
 #include "shoal-lan-discovery.h"
 #include "shoal-test-loop.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -33,6 +35,18 @@
 #define AVAHI_RUN_DIR "/run/avahi-daemon"
 #define AVAHI_CONFIG_PATH "/run/shoal-test-avahi.conf"
 #define DBUS_CONFIG_PATH "/run/shoal-test-dbus.conf"
+/* The user avahi-daemon hands its runtime folder to, and the tables that
+ * say who it is, with our copies of them. */
+#define AVAHI_USER "avahi"
+#define PASSWD_PATH "/etc/passwd"
+#define PASSWD_COPY_PATH "/run/shoal-test-passwd"
+#define GROUP_PATH "/etc/group"
+#define GROUP_COPY_PATH "/run/shoal-test-group"
+/* Fields of those tables before the first id (name, password), and how
+ * many ids follow: passwd's uid and gid, group's gid. */
+#define ID_FIELD_INDEX 2
+#define PASSWD_ID_COUNT 2
+#define GROUP_ID_COUNT 1
 /* The system bus's own configuration switches to user messagebus, and
  * that clears the parent-death signal: this one stays root, and lets
  * anyone own and call anything, as nobody else is on it. */
@@ -71,6 +85,9 @@
 /* The retry interval the tests give when they wait for a bus. */
 #define TEST_RETRY_S 1
 #define BASE_PORT 16346
+/* What a run that cannot make namespaces says: a skip, never a pass. */
+#define NO_NAMESPACES_REASON \
+  "needs root or unprivileged user namespaces to create network namespaces"
 
 /* The daemons ------------------------------------------------------------- */
 
@@ -182,26 +199,139 @@ make_run_dir (void)
     bail_out ("cannot write the daemons' configurations");
 }
 
-/* New network and mount namespaces for this process, made before any
- * thread exists: a thread would stay behind in the host's. They go when
- * the process (and the daemons it started) ends. */
+/* TAP's way to say that no case could run, and why: meson reports it as
+ * skipped. */
+static void
+skip_all (const char *what,
+          int         error_number)
+{
+  printf ("1..0 # SKIP " NO_NAMESPACES_REASON " (%s: %s)\n", what, g_strerror (error_number));
+  fflush (stdout);
+  exit (0);
+}
+
+/* Files of /proc take one write(), not a file replaced. */
+static gboolean
+write_proc_file (const char *path,
+                 const char *text)
+{
+  int fd = open (path, O_WRONLY | O_CLOEXEC);
+  gssize length = (gssize) strlen (text);
+  gboolean written;
+
+  if (fd < 0)
+    return FALSE;
+  written = write (fd, text, (size_t) length) == length;
+  close (fd);
+  return written;
+}
+
+/* Without root: our own uid and gid are 0 in the new user namespace,
+ * which is all the daemons need. */
+static void
+map_to_root (uid_t uid,
+             gid_t gid)
+{
+  g_autofree char *uid_map = g_strdup_printf ("0 %u 1", (guint) uid);
+  g_autofree char *gid_map = g_strdup_printf ("0 %u 1", (guint) gid);
+
+  if (!write_proc_file ("/proc/self/uid_map", uid_map))
+    skip_all ("writing /proc/self/uid_map", errno);
+  /* An unprivileged process may map its gid only once it gave up
+   * setgroups(). */
+  if (!write_proc_file ("/proc/self/setgroups", "deny"))
+    skip_all ("writing /proc/self/setgroups", errno);
+  if (!write_proc_file ("/proc/self/gid_map", gid_map))
+    skip_all ("writing /proc/self/gid_map", errno);
+}
+
+/* @table (passwd or group) with the @n_ids ids of AVAHI_USER made 0. */
+static char *
+with_avahi_as_root (const char *table,
+                    guint       n_ids)
+{
+  g_auto(GStrv) lines = g_strsplit (table, "\n", -1);
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_auto(GStrv) fields = g_strsplit (lines[i], ":", -1);
+
+      if (g_strcmp0 (fields[0], AVAHI_USER) != 0 ||
+          g_strv_length (fields) < ID_FIELD_INDEX + n_ids)
+        continue;
+      for (guint field = ID_FIELD_INDEX; field < ID_FIELD_INDEX + n_ids; field++)
+        {
+          g_free (fields[field]);
+          fields[field] = g_strdup ("0");
+        }
+      g_free (lines[i]);
+      lines[i] = g_strjoinv (":", fields);
+    }
+  return g_strjoinv ("\n", lines);
+}
+
+/* Our copy of @path, with AVAHI_USER made root, in its place in our mount
+ * namespace. */
+static void
+replace_table (const char *path,
+               const char *copy_path,
+               guint       n_ids)
+{
+  g_autofree char *table = NULL;
+  g_autofree char *changed = NULL;
+
+  if (!g_file_get_contents (path, &table, NULL, NULL))
+    bail_out ("cannot read " PASSWD_PATH " or " GROUP_PATH);
+  changed = with_avahi_as_root (table, n_ids);
+  if (!g_file_set_contents (copy_path, changed, -1, NULL) ||
+      mount (copy_path, path, NULL, MS_BIND, NULL) != 0)
+    bail_out ("cannot put a copy of " PASSWD_PATH " or " GROUP_PATH " in place");
+}
+
+/* avahi-daemon gives its runtime folder to user avahi even when it keeps
+ * root, and stops when that does not take. In a user namespace of ours
+ * only uid and gid 0 exist: there, user and group avahi are 0. */
+static void
+make_avahi_root (void)
+{
+  replace_table (PASSWD_PATH, PASSWD_COPY_PATH, PASSWD_ID_COUNT);
+  replace_table (GROUP_PATH, GROUP_COPY_PATH, GROUP_ID_COUNT);
+}
+
+/* New network and mount namespaces for this process (in a new user
+ * namespace too when we are not root), made before any thread exists: a
+ * thread would stay behind in the host's. They go when the process (and
+ * the daemons it started) ends. */
 static void
 isolate (void)
 {
-  if (geteuid () != 0)
-    bail_out ("needs root to make namespaces");
-  if (unshare (CLONE_NEWNET | CLONE_NEWNS) != 0)
+  uid_t uid = geteuid ();
+  gid_t gid = getegid ();
+  gboolean rootless = uid != 0;
+
+  if (unshare (CLONE_NEWNET | CLONE_NEWNS | (rootless ? CLONE_NEWUSER : 0)) != 0)
     {
+      if (rootless)
+        skip_all ("unshare", errno);
       if (errno == EPERM)
         bail_out ("needs root to make namespaces");
       bail_out ("cannot make namespaces");
     }
-  /* Our mounts must not reach the host's namespace. */
+  if (rootless)
+    map_to_root (uid, gid);
+  /* Our mounts must not reach the host's namespace. Where user
+   * namespaces are made but restricted, this is what fails. */
   if (mount ("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
-    bail_out ("cannot make the mounts private");
+    {
+      if (rootless)
+        skip_all ("making the mounts private in a user namespace", errno);
+      bail_out ("cannot make the mounts private");
+    }
   run_ip ((const char * const[]) { "link", "set", "lo", "up", NULL });
   add_interface (LAN_INTERFACE, LAN_INTERFACE_PEER, LAN_ADDRESS_CIDR);
   make_run_dir ();
+  if (rootless)
+    make_avahi_root ();
 }
 
 /* A daemon must not outlive a test that aborts: it would keep the
