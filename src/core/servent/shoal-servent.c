@@ -22,6 +22,8 @@ struct _ShoalServent
   GCancellable     *cancellable;     /* library searches under way */
   GListStore       *searches;
   GHashTable       *searches_by_guid; /* ShoalGuid* → ShoalSearch*, borrowed */
+  GHashTable       *leaf_deadlines;   /* ShoalSearch* (borrowed) → GSource*: a
+                                       * leaf's searches end by the clock */
   guint             library_settle;
 };
 
@@ -515,6 +517,52 @@ on_router_query_progress (ShoalRouter     *router,
 }
 
 static void
+destroy_source (gpointer source)
+{
+  g_source_destroy (source);
+  g_source_unref (source);
+}
+
+typedef struct
+{
+  ShoalServent *servent;
+  ShoalSearch  *search;   /* borrowed: removing it destroys this source */
+} LeafDeadline;
+
+static gboolean
+on_leaf_search_deadline (gpointer data)
+{
+  LeafDeadline *deadline = data;
+
+  if (shoal_search_get_state (deadline->search) == SHOAL_SEARCH_RUNNING)
+    shoal_search_finish (deadline->search);
+  g_hash_table_remove (deadline->servent->leaf_deadlines, deadline->search);
+  return G_SOURCE_REMOVE;
+}
+
+/* As a leaf our query goes to each of our ultrapeers, which run it for
+ * us without telling how far it went: what we can say is how many got
+ * it, and after a while that the network part is over. */
+static void
+follow_leaf_search (ShoalServent *self,
+                    ShoalSearch  *search)
+{
+  g_autoptr(GPtrArray) peers = shoal_node_manager_list_peers (self->node);
+  LeafDeadline *deadline = g_new0 (LeafDeadline, 1);
+  GSource *source = g_timeout_source_new_seconds (SHOAL_SERVENT_LEAF_SEARCH_S);
+  guint ultrapeers = 0;
+
+  for (guint i = 0; i < peers->len; i++)
+    ultrapeers += ((ShoalPeerInfo *) g_ptr_array_index (peers, i))->role == SHOAL_PEER_ROLE_ULTRAPEER;
+  shoal_search_set_ultrapeers_queried (search, ultrapeers);
+  deadline->servent = self;
+  deadline->search = search;
+  g_source_set_callback (source, on_leaf_search_deadline, deadline, g_free);
+  g_source_attach (source, g_main_context_get_thread_default ());
+  g_hash_table_insert (self->leaf_deadlines, search, source);
+}
+
+static void
 on_search_state (ShoalSearch *search,
                  GParamSpec  *pspec,
                  gpointer     user_data)
@@ -572,6 +620,8 @@ shoal_servent_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (self->library, self);
   if (self->searches_by_guid != NULL)
     g_hash_table_remove_all (self->searches_by_guid);
+  if (self->leaf_deadlines != NULL)
+    g_hash_table_remove_all (self->leaf_deadlines);
   if (self->searches != NULL)
     {
       for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (self->searches)); i++)
@@ -602,6 +652,7 @@ shoal_servent_finalize (GObject *object)
   g_clear_object (&self->cancellable);
   g_clear_object (&self->searches);
   g_clear_pointer (&self->searches_by_guid, g_hash_table_unref);
+  g_clear_pointer (&self->leaf_deadlines, g_hash_table_unref);
   g_clear_pointer (&self->config, shoal_node_config_free);
   G_OBJECT_CLASS (shoal_servent_parent_class)->finalize (object);
 }
@@ -621,6 +672,7 @@ shoal_servent_init (ShoalServent *self)
   self->cancellable = g_cancellable_new ();
   self->searches = g_list_store_new (SHOAL_TYPE_SEARCH);
   self->searches_by_guid = g_hash_table_new (shoal_guid_hash, shoal_guid_equal);
+  self->leaf_deadlines = g_hash_table_new_full (NULL, NULL, NULL, destroy_source);
 }
 
 /* Public API ------------------------------------------------------------------------------ */
@@ -789,6 +841,8 @@ shoal_servent_search (ShoalServent  *self,
   g_signal_connect (search, "notify::state", G_CALLBACK (on_search_state), self);
   shoal_router_start_query (self->router, shoal_search_get_guid (search), bytes,
                             SHOAL_DQ_OWN_RESULTS);
+  if (!shoal_router_get_ultrapeer (self->router))
+    follow_leaf_search (self, search);
   /* The list keeps it alive. */
   return search;
 }
@@ -807,6 +861,7 @@ shoal_servent_remove_search (ShoalServent *self,
   shoal_router_stop_query (self->router, shoal_search_get_guid (search));
   g_signal_handlers_disconnect_by_data (search, self);
   g_hash_table_remove (self->searches_by_guid, shoal_search_get_guid (search));
+  g_hash_table_remove (self->leaf_deadlines, search);
   g_list_store_remove (self->searches, position);
 }
 

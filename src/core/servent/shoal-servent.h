@@ -23,6 +23,10 @@ G_DECLARE_FINAL_TYPE (ShoalServent, shoal_servent, SHOAL, SERVENT, GObject)
 /* Files one query is answered with at most (gtk-gnutella answers with a
  * few hits of 10 records). */
 #define SHOAL_SERVENT_MAX_ANSWERS 50
+/* A leaf's search is over (finished; late hits still come) this long
+ * after its query went to its ultrapeers, which run it without reporting
+ * back (a leaf-guided dynamic query lasts about as long). */
+#define SHOAL_SERVENT_LEAF_SEARCH_S 30
 /* How long connecting back to a downloader that pushed us may take. */
 #define SHOAL_SERVENT_PUSH_CONNECT_TIMEOUT_S 10
 
