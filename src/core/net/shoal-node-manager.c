@@ -80,6 +80,7 @@ typedef struct
   guint              degree;
   gboolean           connect_back_done;  /* we probed it once already */
   gboolean           preferred;          /* we dialled it as a manual or LAN peer */
+  gint64             connected_usec;     /* monotonic: when it became a link */
 } Peer;
 
 struct _ShoalNodeManager
@@ -673,6 +674,7 @@ peer_info_new (Peer *peer)
   info->max_ttl = peer->max_ttl;
   info->degree = peer->degree;
   info->lan = peer_is_lan (peer->manager, peer);
+  info->connected_usec = peer->connected_usec;
   return info;
 }
 
@@ -794,6 +796,7 @@ add_peer (ShoalNodeManager           *self,
   peer->last_hop_qrp = result->last_hop_qrp;
   peer->max_ttl = result->max_ttl;
   peer->degree = result->degree;
+  peer->connected_usec = g_get_monotonic_time ();
   if (!outgoing)
     set_reachable (self);
   peer->link = shoal_link_new (stream, result->leftover, result->deflate_input,

@@ -44,6 +44,9 @@ typedef struct
    * address (shoal_host_is_lan()) while LAN discovery or LAN-only mode is
    * on. */
   gboolean          lan;
+  /* When the handshake finished (monotonic clock, g_get_monotonic_time()):
+   * how long the link has been up. */
+  gint64            connected_usec;
 } ShoalPeerInfo;
 
 /* LAN discovery as the manager runs it. */
