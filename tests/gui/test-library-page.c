@@ -2,10 +2,10 @@
  * added shows with its file count once hashed and a progress bar while
  * indexing, the local search finds a file by a word, removing the folder
  * (confirmed) empties the page, and cancelling indexing stops sharing. */
+#include "gui-test-util.h"
 #include "shoal-folder-row.h"
 #include "shoal-library-page.h"
 #include "shoal-test-api.h"
-#include "shoal-test-loop.h"
 #include "shoal-test-node.h"
 
 #include <glib/gstdio.h>
@@ -26,30 +26,10 @@ typedef struct
 
 /* A template child by its id in the .ui file. */
 static GtkWidget *
-find_by_id (GtkWidget  *widget,
-            const char *id)
-{
-  if (g_strcmp0 (gtk_buildable_get_buildable_id (GTK_BUILDABLE (widget)), id) == 0)
-    return widget;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_by_id (child, id);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
-static GtkWidget *
 get_child (Fixture    *fixture,
            const char *id)
 {
-  GtkWidget *widget = find_by_id (fixture->page, id);
-
-  g_assert_nonnull (widget);
-  return widget;
+  return shoal_gui_require_by_id (fixture->page, id);
 }
 
 static const char *
@@ -104,26 +84,11 @@ click (GtkWidget *button)
   g_signal_emit_by_name (button, "clicked");
 }
 
-static AdwMessageDialog *
-find_message_dialog (void)
-{
-  GListModel *toplevels = gtk_window_get_toplevels ();
-
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-    {
-      g_autoptr(GtkWindow) window = g_list_model_get_item (toplevels, i);
-
-      if (ADW_IS_MESSAGE_DIALOG (window))
-        return ADW_MESSAGE_DIALOG (window);
-    }
-  return NULL;
-}
-
 /* Answers the confirmation the page asked, as a click on @response. */
 static void
 answer_dialog (const char *response)
 {
-  AdwMessageDialog *dialog = find_message_dialog ();
+  AdwMessageDialog *dialog = shoal_gui_find_message_dialog ();
 
   g_assert_nonnull (dialog);
   g_assert_true (adw_message_dialog_has_response (dialog, response));
@@ -132,18 +97,6 @@ answer_dialog (const char *response)
 }
 
 /* Setup --------------------------------------------------------------------------- */
-
-static void
-write_file (const char *folder,
-            const char *name,
-            const char *contents)
-{
-  g_autofree char *path = g_build_filename (folder, name, NULL);
-  g_autoptr(GError) error = NULL;
-
-  g_assert_true (g_file_set_contents (path, contents, -1, &error));
-  g_assert_no_error (error);
-}
 
 static void
 fixture_set_up (Fixture       *fixture,
@@ -155,14 +108,12 @@ fixture_set_up (Fixture       *fixture,
   fixture->api = shoal_test_api_new (&options);
   fixture->share_dir = g_dir_make_tmp ("shoal-library-page-XXXXXX", &error);
   g_assert_no_error (error);
-  write_file (fixture->share_dir, "alpha-song.ogg", "a song that is not music");
-  write_file (fixture->share_dir, "beta-notes.txt", "notes about nothing");
-  write_file (fixture->share_dir, "gamma-photo.png", "not a picture either");
+  shoal_gui_write_file (fixture->share_dir, "alpha-song.ogg", "a song that is not music", -1);
+  shoal_gui_write_file (fixture->share_dir, "beta-notes.txt", "notes about nothing", -1);
+  shoal_gui_write_file (fixture->share_dir, "gamma-photo.png", "not a picture either", -1);
 
-  fixture->window = GTK_WINDOW (gtk_window_new ());
   fixture->page = shoal_library_page_new (fixture->api->servent);
-  gtk_window_set_child (fixture->window, fixture->page);
-  gtk_window_present (fixture->window);
+  fixture->window = shoal_gui_show_in_window (fixture->page, fixture->page, 0, 0);
 }
 
 static void
@@ -298,11 +249,11 @@ test_add_search_remove (Fixture       *fixture,
   shoal_test_wait_until (search_cleared, fixture, TIMEOUT_MS, "the search cleared");
 
   /* Remove, kept at first, then confirmed. */
-  click (find_by_id (GTK_WIDGET (row), "remove_button"));
+  click (shoal_gui_find_by_id (GTK_WIDGET (row), "remove_button"));
   answer_dialog ("keep");
   shoal_test_wait_ms (200);
   g_assert_nonnull (first_folder_row (fixture));
-  click (find_by_id (GTK_WIDGET (first_folder_row (fixture)), "remove_button"));
+  click (shoal_gui_find_by_id (GTK_WIDGET (first_folder_row (fixture)), "remove_button"));
   answer_dialog ("stop");
   shoal_test_wait_until (page_empty, fixture, TIMEOUT_MS, "the folder gone and the empty state");
   g_assert_null (first_folder_row (fixture));
@@ -340,8 +291,7 @@ int
 main (int    argc,
       char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-  adw_init ();
+  shoal_gui_test_init (&argc, &argv);
 
   g_test_add ("/library-page/empty-state", Fixture, NULL,
               fixture_set_up, test_empty_state, fixture_tear_down);

@@ -3,17 +3,13 @@
  * in with address and role, the counters, the traffic graph sampling,
  * connecting to a host by hand (and failing to), and a row leaving with
  * its peer. */
+#include "gui-test-util.h"
 #include "shoal-link-row.h"
 #include "shoal-network-page.h"
-#include "shoal-resources.h"
-#include "shoal-test-loop.h"
 #include "shoal-test-node.h"
 #include "shoal-traffic-graph.h"
 
-#include <string.h>
-
-#define TIMEOUT_MS 30000
-#define LOOPBACK "127.0.0.1"
+#define TIMEOUT_MS SHOAL_GUI_TEST_TIMEOUT_MS
 /* The peers: a loopback subnet no other test uses. */
 #define ANCHOR_ADDRESS "127.0.42.1"
 #define ANCHOR_ENDPOINT ANCHOR_ADDRESS ":6346"
@@ -27,35 +23,6 @@
 #define SAMPLES_WANTED 3
 
 /* Finding what the user sees ------------------------------------------------- */
-
-typedef gboolean (*Match) (GtkWidget     *widget,
-                           gconstpointer  data);
-
-static GtkWidget *
-find_descendant (GtkWidget     *widget,
-                 Match          match,
-                 gconstpointer  data)
-{
-  if (match (widget, data))
-    return widget;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_descendant (child, match, data);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
-static gboolean
-is_shown_label_with (GtkWidget     *widget,
-                     gconstpointer  text)
-{
-  return GTK_IS_LABEL (widget) && gtk_widget_get_mapped (widget) &&
-         strstr (gtk_label_get_text (GTK_LABEL (widget)), text) != NULL;
-}
 
 static gboolean
 is_link_row_to (GtkWidget     *widget,
@@ -79,104 +46,30 @@ is_entry_row (GtkWidget     *widget,
   return ADW_IS_ENTRY_ROW (widget);
 }
 
-static gboolean
-is_button_labelled (GtkWidget     *widget,
-                    gconstpointer  label)
-{
-  return GTK_IS_BUTTON (widget) && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)), label) == 0;
-}
-
-static gboolean
-label_shown (GtkWidget  *root,
-             const char *text)
-{
-  return find_descendant (root, is_shown_label_with, text) != NULL;
-}
-
-typedef struct
-{
-  GtkWidget  *root;
-  const char *text;
-  gboolean    shown;
-} LabelWanted;
-
-static gboolean
-label_as_wanted (gpointer data)
-{
-  LabelWanted *wanted = data;
-
-  return label_shown (wanted->root, wanted->text) == wanted->shown;
-}
-
-static void
-wait_label (GtkWidget  *root,
-            const char *text,
-            gboolean    shown)
-{
-  LabelWanted wanted = { root, text, shown };
-  g_autofree char *what = g_strdup_printf ("“%s” to be %s", text, shown ? "shown" : "hidden");
-
-  shoal_test_wait_until (label_as_wanted, &wanted, TIMEOUT_MS, what);
-}
-
 /* A servent and the page in a window ----------------------------------------- */
 
 typedef struct
 {
-  char            *data_dir;
-  ShoalNodeConfig *config;
-  ShoalServent    *servent;
+  ShoalGuiServent  node;
   GtkWindow       *window;
   GtkWidget       *page;
 } Fixture;
-
-static gboolean
-widget_mapped (gpointer data)
-{
-  return gtk_widget_get_mapped (data);
-}
 
 /* On loopback, dialling nothing until the test names an anchor. */
 static void
 fixture_init (Fixture *fixture)
 {
-  g_autoptr(GError) error = NULL;
-
-  fixture->data_dir = g_dir_make_tmp ("shoal-gui-network-XXXXXX", &error);
-  g_assert_no_error (error);
-  fixture->config = shoal_node_config_new_default ();
-  g_free (fixture->config->data_dir);
-  fixture->config->data_dir = g_strdup (fixture->data_dir);
-  g_free (fixture->config->download_dir);
-  fixture->config->download_dir = g_build_filename (fixture->data_dir, "complete", NULL);
-  g_free (fixture->config->listen_address);
-  fixture->config->listen_address = g_strdup (LOOPBACK);
-  fixture->config->port = 0;
-  fixture->config->allow_private = TRUE;
-  fixture->config->default_bootstrap = FALSE;
-  fixture->config->anchors_only = TRUE;
-  fixture->servent = shoal_servent_new (fixture->config, NULL);
-  g_assert_true (shoal_servent_start (fixture->servent, &error));
-  g_assert_no_error (error);
-
-  fixture->window = GTK_WINDOW (gtk_window_new ());
-  gtk_window_set_default_size (fixture->window, 900, 2000);
-  fixture->page = shoal_network_page_new (fixture->servent);
-  gtk_window_set_child (fixture->window, fixture->page);
-  gtk_window_present (fixture->window);
-  shoal_test_wait_until (widget_mapped, fixture->page, TIMEOUT_MS, "the page on screen");
+  shoal_gui_servent_init (&fixture->node, "shoal-gui-network-XXXXXX");
+  shoal_gui_servent_start (&fixture->node, FALSE);
+  fixture->page = shoal_network_page_new (fixture->node.servent);
+  fixture->window = shoal_gui_show_in_window (fixture->page, fixture->page, 900, 2000);
 }
 
 static void
 fixture_clear (Fixture *fixture)
 {
   gtk_window_destroy (fixture->window);
-  shoal_servent_shutdown (fixture->servent);
-  g_object_run_dispose (G_OBJECT (fixture->servent));
-  g_clear_object (&fixture->servent);
-  g_clear_pointer (&fixture->config, shoal_node_config_free);
-  shoal_test_remove_tree (fixture->data_dir);
-  g_free (fixture->data_dir);
+  shoal_gui_servent_clear (&fixture->node);
 }
 
 /* Waiting on the page ---------------------------------------------------------- */
@@ -192,10 +85,10 @@ static gboolean
 link_row_shown (gpointer data)
 {
   RowWanted *wanted = data;
-  GtkWidget *row = find_descendant (wanted->fixture->page, is_link_row_to, wanted->address);
+  GtkWidget *row = shoal_gui_find_descendant (wanted->fixture->page, is_link_row_to, wanted->address);
 
   return row != NULL && gtk_widget_get_mapped (row) &&
-         (wanted->text == NULL || label_shown (row, wanted->text));
+         (wanted->text == NULL || shoal_gui_label_shown (row, wanted->text));
 }
 
 static gboolean
@@ -203,7 +96,7 @@ link_row_gone (gpointer data)
 {
   RowWanted *wanted = data;
 
-  return find_descendant (wanted->fixture->page, is_link_row_to, wanted->address) == NULL;
+  return shoal_gui_find_descendant (wanted->fixture->page, is_link_row_to, wanted->address) == NULL;
 }
 
 static void
@@ -238,8 +131,8 @@ static void
 connect_by_hand (Fixture    *fixture,
                  const char *text)
 {
-  GtkWidget *entry = find_descendant (fixture->page, is_entry_row, NULL);
-  GtkWidget *button = find_descendant (fixture->page, is_button_labelled, "C_onnect");
+  GtkWidget *entry = shoal_gui_find_descendant (fixture->page, is_entry_row, NULL);
+  GtkWidget *button = shoal_gui_find_descendant (fixture->page, shoal_gui_is_button_labelled, "C_onnect");
 
   g_assert_nonnull (entry);
   g_assert_nonnull (button);
@@ -268,33 +161,33 @@ test_live_peers (void)
 
   /* No link yet: connecting, then, after a while, no connection with a
    * way out. */
-  g_assert_true (label_shown (fixture.page, "Connecting to the network…"));
-  g_assert_true (label_shown (fixture.page, "No links yet"));
-  g_assert_true (label_shown (fixture.page, "Not known until a peer is linked"));
+  g_assert_true (shoal_gui_label_shown (fixture.page, "Connecting to the network…"));
+  g_assert_true (shoal_gui_label_shown (fixture.page, "No links yet"));
+  g_assert_true (shoal_gui_label_shown (fixture.page, "Not known until a peer is linked"));
   shoal_network_page_set_offline_delay (SHOAL_NETWORK_PAGE (fixture.page), OFFLINE_DELAY_S);
-  wait_label (fixture.page, "No Connection", TRUE);
-  g_assert_nonnull (find_descendant (fixture.page, is_button_labelled, "_Connect to a Host…"));
+  shoal_gui_wait_label (fixture.page, "No Connection", TRUE);
+  g_assert_nonnull (shoal_gui_find_descendant (fixture.page, shoal_gui_is_button_labelled, "_Connect to a Host…"));
 
   /* The node dials its anchor by itself: a row with the peer's address
    * and role, the counts, the state gone. */
-  g_assert_true (shoal_node_config_add_anchor (fixture.config, ANCHOR_ENDPOINT, &error));
+  g_assert_true (shoal_node_config_add_anchor (fixture.node.config, ANCHOR_ENDPOINT, &error));
   g_assert_no_error (error);
-  shoal_servent_update_config (fixture.servent, fixture.config);
+  shoal_servent_update_config (fixture.node.servent, fixture.node.config);
   wait_link_row (&fixture, ANCHOR_ENDPOINT, "Ultrapeer");
-  wait_label (fixture.page, "No Connection", FALSE);
-  wait_label (fixture.page, "1 ultrapeer · 0 leaves", TRUE);
-  g_assert_false (label_shown (fixture.page, "No links yet"));
-  g_assert_true (label_shown (fixture.page, "Leaf: "));
-  g_assert_true (label_shown (fixture.page, "Automatic"));
+  shoal_gui_wait_label (fixture.page, "No Connection", FALSE);
+  shoal_gui_wait_label (fixture.page, "1 ultrapeer · 0 leaves", TRUE);
+  g_assert_false (shoal_gui_label_shown (fixture.page, "No links yet"));
+  g_assert_true (shoal_gui_label_shown (fixture.page, "Leaf: "));
+  g_assert_true (shoal_gui_label_shown (fixture.page, "Automatic"));
   /* Uptime and traffic come with the next refresh. */
   wait_link_row (&fixture, ANCHOR_ENDPOINT, "up ");
   wait_link_row (&fixture, ANCHOR_ENDPOINT, "messages");
   g_assert_cmpuint (shoal_host_cache_get_count (shoal_node_manager_get_host_cache (
-                      shoal_servent_get_node_manager (fixture.servent))), >, 0);
-  wait_label (fixture.page, "Port ", TRUE);
+                      shoal_servent_get_node_manager (fixture.node.servent))), >, 0);
+  shoal_gui_wait_label (fixture.page, "Port ", TRUE);
 
   /* The graph took a sample a second, and saw our handshake's pings. */
-  graph = SHOAL_TRAFFIC_GRAPH (find_descendant (fixture.page, is_traffic_graph, NULL));
+  graph = SHOAL_TRAFFIC_GRAPH (shoal_gui_find_descendant (fixture.page, is_traffic_graph, NULL));
   g_assert_nonnull (graph);
   g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (graph)));
   shoal_test_wait_until (graph_sampled, graph, TIMEOUT_MS, "traffic samples both ways");
@@ -303,8 +196,8 @@ test_live_peers (void)
    * where nobody listens. */
   connect_by_hand (&fixture, SECOND_ADDRESS);
   wait_link_row (&fixture, SECOND_ENDPOINT, "Ultrapeer");
-  wait_label (fixture.page, "2 ultrapeers · 0 leaves", TRUE);
-  entry = find_descendant (fixture.page, is_entry_row, NULL);
+  shoal_gui_wait_label (fixture.page, "2 ultrapeers · 0 leaves", TRUE);
+  entry = shoal_gui_find_descendant (fixture.page, is_entry_row, NULL);
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (entry)), ==, "");
   g_assert_false (gtk_widget_has_css_class (entry, "error"));
   connect_by_hand (&fixture, NOBODY_ENDPOINT);
@@ -315,7 +208,7 @@ test_live_peers (void)
   shoal_test_node_stop (second);
   gone = (RowWanted) { &fixture, SECOND_ENDPOINT, NULL };
   shoal_test_wait_until (link_row_gone, &gone, TIMEOUT_MS, "the second peer's row to go");
-  wait_label (fixture.page, "1 ultrapeer · 0 leaves", TRUE);
+  shoal_gui_wait_label (fixture.page, "1 ultrapeer · 0 leaves", TRUE);
 
   fixture_clear (&fixture);
   shoal_test_node_stop (anchor);
@@ -325,11 +218,7 @@ int
 main (int    argc,
       char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-  gtk_init ();
-  adw_init ();
-  /* Links the resources in, whose constructor registers them. */
-  g_assert_nonnull (shoal_get_resource ());
+  shoal_gui_test_init (&argc, &argv);
   g_test_add_func ("/network-page/live-peers", test_live_peers);
   return g_test_run ();
 }

@@ -3,9 +3,9 @@
  * servent allows (browse host, slots, role, manual peers), a key that
  * waits for a restart says so, and a bad value is refused with a message
  * and saved nowhere. */
+#include "gui-test-util.h"
 #include "shoal-preferences-window.h"
 #include "shoal-test-api.h"
-#include "shoal-test-loop.h"
 
 #include <string.h>
 
@@ -20,30 +20,18 @@ typedef struct
 
 /* A template child by its id in the .ui file. */
 static GtkWidget *
-find_by_id (GtkWidget  *widget,
-            const char *id)
-{
-  if (g_strcmp0 (gtk_buildable_get_buildable_id (GTK_BUILDABLE (widget)), id) == 0)
-    return widget;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_by_id (child, id);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
-static GtkWidget *
 get_child (Fixture    *fixture,
            const char *id)
 {
-  GtkWidget *widget = find_by_id (fixture->window, id);
+  return shoal_gui_require_by_id (fixture->window, id);
+}
 
-  g_assert_nonnull (widget);
-  return widget;
+static gboolean
+is_row_titled (GtkWidget     *widget,
+               gconstpointer  title)
+{
+  return ADW_IS_PREFERENCES_ROW (widget) &&
+         g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), title) == 0;
 }
 
 /* A row of @group whose title is @title. */
@@ -51,34 +39,20 @@ static GtkWidget *
 find_row (GtkWidget  *group,
           const char *title)
 {
-  if (ADW_IS_PREFERENCES_ROW (group) &&
-      g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (group)), title) == 0)
-    return group;
-  for (GtkWidget *child = gtk_widget_get_first_child (group); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_row (child, title);
+  return shoal_gui_find_descendant (group, is_row_titled, title);
+}
 
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
+static gboolean
+is_button (GtkWidget     *widget,
+           gconstpointer  data)
+{
+  return GTK_IS_BUTTON (widget);
 }
 
 static GtkWidget *
 find_button (GtkWidget *widget)
 {
-  if (GTK_IS_BUTTON (widget))
-    return widget;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_button (child);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
+  return shoal_gui_find_descendant (widget, is_button, NULL);
 }
 
 /* The value @key has in the settings file now. */
@@ -278,8 +252,7 @@ int
 main (int    argc,
       char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-  adw_init ();
+  shoal_gui_test_init (&argc, &argv);
 
   g_test_add ("/preferences/shows-settings", Fixture, NULL,
               fixture_set_up, test_shows_settings, fixture_tear_down);

@@ -6,16 +6,14 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
+#include "gui-test-util.h"
 #include "shoal-file-kind.h"
-#include "shoal-resources.h"
 #include "shoal-result-row.h"
 #include "shoal-search-page.h"
 #include "shoal-search-tab.h"
 #include "shoal-servent.h"
-#include "shoal-test-loop.h"
 #include "shoal-test-node.h"
 
-#define LOOPBACK "127.0.0.1"
 #define PEER_ADDRESS "127.0.44.1"
 #define PEER_FILE "zebrafish_kaleidoscope_sonata.ogg"
 #define PEER_TEXT "Played by a shoald ultrapeer on loopback for the search page's test."
@@ -38,12 +36,10 @@ enum
 
 typedef struct
 {
-  char         *data_dir;
-  char         *share_dir;
-  ShoalLibrary *library;
-  ShoalServent *servent;
-  GtkWidget    *window;
-  GtkWidget    *page;     /* weak */
+  ShoalGuiServent  node;
+  char            *share_dir;
+  GtkWidget       *window;
+  GtkWidget       *page;     /* weak */
 } Fixture;
 
 /* Setup -------------------------------------------------------------------- */
@@ -52,22 +48,6 @@ static gboolean
 library_ready (gpointer data)
 {
   return shoal_library_get_ready (data);
-}
-
-static void
-on_root_added (GObject      *source,
-               GAsyncResult *result,
-               gpointer      data)
-{
-  GAsyncResult **out = data;
-
-  *out = g_object_ref (result);
-}
-
-static gboolean
-result_came (gpointer data)
-{
-  return *(GAsyncResult **) data != NULL;
 }
 
 typedef struct
@@ -85,35 +65,14 @@ all_hashed (gpointer data)
          !shoal_library_get_busy (wait->library);
 }
 
-static void
-write_file (const char *folder,
-            const char *name,
-            const char *contents,
-            gsize       length)
-{
-  g_autofree char *path = g_build_filename (folder, name, NULL);
-  g_autoptr(GError) error = NULL;
-
-  g_assert_true (g_file_set_contents (path, contents, length, &error));
-  g_assert_no_error (error);
-}
-
 /* Shares the fixture's folder and waits until its @files are hashed. */
 static void
 share_folder (Fixture *fixture,
               guint64  files)
 {
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(ShoalSharedRoot) root = NULL;
-  g_autoptr(GError) error = NULL;
-  HashWait wait = { fixture->library, files };
+  HashWait wait = { fixture->node.library, files };
 
-  shoal_library_add_root_async (fixture->library, fixture->share_dir, NULL, on_root_added,
-                                &result);
-  shoal_test_wait_until (result_came, &result, TIMEOUT_MS, "the shared folder to be added");
-  root = shoal_library_add_root_finish (fixture->library, result, &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (root);
+  shoal_gui_share_folder (fixture->node.library, fixture->share_dir);
   shoal_test_wait_until (all_hashed, &wait, TIMEOUT_MS, "the shared files to be hashed");
 }
 
@@ -123,33 +82,14 @@ static void
 fixture_start (Fixture    *fixture,
                const char *anchor)
 {
-  g_autoptr(ShoalNodeConfig) config = shoal_node_config_new_default ();
-  g_autoptr(GError) error = NULL;
-
-  fixture->data_dir = g_dir_make_tmp ("shoal-test-search-page-XXXXXX", &error);
-  g_assert_no_error (error);
-  fixture->share_dir = g_build_filename (fixture->data_dir, "shared", NULL);
+  shoal_gui_servent_init (&fixture->node, "shoal-test-search-page-XXXXXX");
+  fixture->share_dir = g_build_filename (fixture->node.data_dir, "shared", NULL);
   g_assert_cmpint (g_mkdir (fixture->share_dir, 0700), ==, 0);
-
-  g_free (config->data_dir);
-  config->data_dir = g_strdup (fixture->data_dir);
-  g_free (config->download_dir);
-  config->download_dir = g_build_filename (fixture->data_dir, "complete", NULL);
-  g_free (config->listen_address);
-  config->listen_address = g_strdup (LOOPBACK);
-  config->port = 0;
-  config->role_mode = SHOAL_ROLE_MODE_LEAF;
-  config->allow_private = TRUE;
-  config->default_bootstrap = FALSE;
-  config->anchors_only = TRUE;
+  fixture->node.config->role_mode = SHOAL_ROLE_MODE_LEAF;
   if (anchor != NULL)
-    g_assert_true (shoal_node_config_add_anchor (config, anchor, NULL));
-
-  fixture->library = shoal_library_new (fixture->data_dir);
-  fixture->servent = shoal_servent_new (config, fixture->library);
-  g_assert_true (shoal_servent_start (fixture->servent, &error));
-  g_assert_no_error (error);
-  shoal_test_wait_until (library_ready, fixture->library, TIMEOUT_MS, "the library's index");
+    g_assert_true (shoal_node_config_add_anchor (fixture->node.config, anchor, NULL));
+  shoal_gui_servent_start (&fixture->node, TRUE);
+  shoal_test_wait_until (library_ready, fixture->node.library, TIMEOUT_MS, "the library's index");
 }
 
 /* The page in a window, inside a toast overlay as the app has it when
@@ -158,22 +98,17 @@ static void
 fixture_show_page (Fixture  *fixture,
                    gboolean  with_toasts)
 {
-  GtkWidget *page = shoal_search_page_new (fixture->servent);
+  GtkWidget *page = shoal_search_page_new (fixture->node.servent);
+  GtkWidget *child = page;
 
-  fixture->window = gtk_window_new ();
-  gtk_window_set_default_size (GTK_WINDOW (fixture->window), 1000, 700);
   if (with_toasts)
     {
-      GtkWidget *overlay = adw_toast_overlay_new ();
-
-      adw_toast_overlay_set_child (ADW_TOAST_OVERLAY (overlay), page);
-      gtk_window_set_child (GTK_WINDOW (fixture->window), overlay);
+      child = adw_toast_overlay_new ();
+      adw_toast_overlay_set_child (ADW_TOAST_OVERLAY (child), page);
     }
-  else
-    gtk_window_set_child (GTK_WINDOW (fixture->window), page);
   fixture->page = page;
   g_object_add_weak_pointer (G_OBJECT (page), (gpointer *) &fixture->page);
-  gtk_window_present (GTK_WINDOW (fixture->window));
+  fixture->window = GTK_WIDGET (shoal_gui_show_in_window (child, page, 1000, 700));
 }
 
 static gboolean
@@ -191,13 +126,8 @@ fixture_free (Fixture *fixture)
       /* A library query under way holds its tab until it answers. */
       shoal_test_wait_until (page_gone, fixture, TIMEOUT_MS, "the page to be finalized");
     }
-  g_assert_cmpuint (g_list_model_get_n_items (shoal_servent_get_searches (fixture->servent)), ==, 0);
-  shoal_servent_shutdown (fixture->servent);
-  g_object_run_dispose (G_OBJECT (fixture->servent));
-  g_clear_object (&fixture->servent);
-  g_clear_object (&fixture->library);
-  shoal_test_remove_tree (fixture->data_dir);
-  g_free (fixture->data_dir);
+  g_assert_cmpuint (g_list_model_get_n_items (shoal_servent_get_searches (fixture->node.servent)), ==, 0);
+  shoal_gui_servent_clear (&fixture->node);
   g_free (fixture->share_dir);
   g_free (fixture);
 }
@@ -206,40 +136,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (Fixture, fixture_free)
 
 /* Finding widgets ---------------------------------------------------------- */
 
-/* The widget the template named @id, below @root. */
-static GtkWidget *
-find_widget (GtkWidget  *root,
-             const char *id)
-{
-  const char *root_id = gtk_buildable_get_buildable_id (GTK_BUILDABLE (root));
-
-  if (g_strcmp0 (root_id, id) == 0)
-    return root;
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_widget (child, id);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
-static GtkWidget *
-require_widget (GtkWidget  *root,
-                const char *id)
-{
-  GtkWidget *widget = find_widget (root, id);
-
-  g_assert_nonnull (widget);
-  return widget;
-}
-
 static AdwTabView *
 get_tab_view (Fixture *fixture)
 {
-  return ADW_TAB_VIEW (require_widget (fixture->page, "tab_view"));
+  return ADW_TAB_VIEW (shoal_gui_require_by_id (fixture->page, "tab_view"));
 }
 
 static ShoalSearchTab *
@@ -255,7 +155,7 @@ static GtkWidget *
 tab_widget (Fixture    *fixture,
             const char *id)
 {
-  return require_widget (GTK_WIDGET (get_current_tab (fixture)), id);
+  return shoal_gui_require_by_id (GTK_WIDGET (get_current_tab (fixture)), id);
 }
 
 static GListModel *
@@ -378,7 +278,7 @@ sort_by (Fixture     *fixture,
 static guint
 count_searches (Fixture *fixture)
 {
-  return g_list_model_get_n_items (shoal_servent_get_searches (fixture->servent));
+  return g_list_model_get_n_items (shoal_servent_get_searches (fixture->node.servent));
 }
 
 /* (a), (b), (e), (f): a live peer ----------------------------------------------- */
@@ -454,7 +354,7 @@ static void
 check_row_actions (Fixture *fixture)
 {
   ShoalSearchTab *tab = get_current_tab (fixture);
-  GListModel *downloads = shoal_transfers_get_downloads (shoal_servent_get_transfers (fixture->servent));
+  GListModel *downloads = shoal_transfers_get_downloads (shoal_servent_get_transfers (fixture->node.servent));
   GtkWidget *view = tab_widget (fixture, "column_view");
   ShoalResultRow *row;
   g_autofree char *clipboard = NULL;
@@ -529,9 +429,9 @@ test_live_peer (void)
   shoal_test_node_wait_hashed (peer, 1, TIMEOUT_MS);
 
   fixture_start (fixture, anchor);
-  write_file (fixture->share_dir, OWN_FILE, OWN_TEXT, strlen (OWN_TEXT));
+  shoal_gui_write_file (fixture->share_dir, OWN_FILE, OWN_TEXT, strlen (OWN_TEXT));
   share_folder (fixture, 1);
-  shoal_test_wait_until (servent_linked, fixture->servent, TIMEOUT_MS, "a link to the peer");
+  shoal_test_wait_until (servent_linked, fixture->node.servent, TIMEOUT_MS, "a link to the peer");
   fixture_show_page (fixture, TRUE);
   g_assert_cmpstr (visible_state (fixture), ==, "idle");
 
@@ -574,10 +474,10 @@ share_quokkas (Fixture *fixture)
   g_autofree char *big = g_malloc0 (BIG_FILE_SIZE);
   g_autofree char *middle = g_malloc0 (3000);
 
-  write_file (fixture->share_dir, ALPHA, middle, 3000);
-  write_file (fixture->share_dir, BETA, big, BIG_FILE_SIZE);
-  write_file (fixture->share_dir, GAMMA, "twenty bytes of zip.", 20);
-  write_file (fixture->share_dir, "unrelated_wombat.txt", "not a match", 11);
+  shoal_gui_write_file (fixture->share_dir, ALPHA, middle, 3000);
+  shoal_gui_write_file (fixture->share_dir, BETA, big, BIG_FILE_SIZE);
+  shoal_gui_write_file (fixture->share_dir, GAMMA, "twenty bytes of zip.", 20);
+  shoal_gui_write_file (fixture->share_dir, "unrelated_wombat.txt", "not a match", 11);
   share_folder (fixture, 4);
 }
 
@@ -760,7 +660,7 @@ test_local_matches (void)
   fixture_start (fixture, NULL);
   share_quokkas (fixture);
   fixture_show_page (fixture, FALSE);
-  downloads = shoal_transfers_get_downloads (shoal_servent_get_transfers (fixture->servent));
+  downloads = shoal_transfers_get_downloads (shoal_servent_get_transfers (fixture->node.servent));
 
   type_search (fixture, "quokka");
   search = shoal_search_tab_get_search (get_current_tab (fixture));
@@ -883,7 +783,7 @@ test_tabs (void)
   g_assert_true (gtk_widget_activate_action (fixture->page, "search.close-tab", NULL));
   g_assert_cmpint (adw_tab_view_get_n_pages (tabs), ==, 1);
   g_assert_cmpuint (count_searches (fixture), ==, 1);
-  g_assert_true (g_list_store_find (G_LIST_STORE (shoal_servent_get_searches (fixture->servent)),
+  g_assert_true (g_list_store_find (G_LIST_STORE (shoal_servent_get_searches (fixture->node.servent)),
                                     first_search, &position));
   g_assert_true (get_current_tab (fixture) == first);
 
@@ -908,10 +808,7 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_test_init (&argc, &argv, NULL);
-  adw_init ();
-  /* The app's templates come from its resource bundle. */
-  g_assert_nonnull (shoal_get_resource ());
+  shoal_gui_test_init (&argc, &argv);
 
   g_test_add_func ("/search-page/live-peer", test_live_peer);
   g_test_add_func ("/search-page/local-matches", test_local_matches);

@@ -2,9 +2,8 @@
  * state in words, its buttons pausing, resuming and cancelling it, a real
  * download from a live shoald peer to "Done", and the notification sent
  * when it completes while the window is not active. */
+#include "gui-test-util.h"
 #include "shoal-download-row.h"
-#include "shoal-resources.h"
-#include "shoal-test-loop.h"
 #include "shoal-test-node.h"
 #include "shoal-transfers-page.h"
 #include "shoal-upload-row.h"
@@ -12,7 +11,7 @@
 
 #include <string.h>
 
-#define TIMEOUT_MS 30000
+#define TIMEOUT_MS SHOAL_GUI_TEST_TIMEOUT_MS
 #define LOOPBACK "127.0.0.1"
 /* The sharing shoald's address: a loopback subnet no other test uses. */
 #define SHARING_ADDRESS "127.0.41.1"
@@ -140,18 +139,10 @@ notification_arrived (gpointer data)
 
 typedef struct
 {
-  char         *data_dir;
-  ShoalLibrary *library;     /* NULL: the servent shares nothing */
-  ShoalServent *servent;
-  GtkWindow    *window;
-  GtkWidget    *page;
+  ShoalGuiServent  node;     /* its library: DATA_DIR/shared when it shares */
+  GtkWindow       *window;
+  GtkWidget       *page;
 } Fixture;
-
-static gboolean
-widget_mapped (gpointer data)
-{
-  return gtk_widget_get_mapped (data);
-}
 
 /* On loopback, linked to nobody: downloads reach their sources directly.
  * With @shares, a library whose folder is DATA_DIR/shared. */
@@ -159,33 +150,10 @@ static void
 fixture_init_sharing (Fixture  *fixture,
                       gboolean  shares)
 {
-  g_autoptr(ShoalNodeConfig) config = shoal_node_config_new_default ();
-  g_autoptr(GError) error = NULL;
-
-  fixture->data_dir = g_dir_make_tmp ("shoal-gui-transfers-XXXXXX", &error);
-  g_assert_no_error (error);
-  g_free (config->data_dir);
-  config->data_dir = g_strdup (fixture->data_dir);
-  g_free (config->download_dir);
-  config->download_dir = g_build_filename (fixture->data_dir, "complete", NULL);
-  g_free (config->listen_address);
-  config->listen_address = g_strdup (LOOPBACK);
-  config->port = 0;
-  config->allow_private = TRUE;
-  config->default_bootstrap = FALSE;
-  config->anchors_only = TRUE;
-  if (shares)
-    fixture->library = shoal_library_new (fixture->data_dir);
-  fixture->servent = shoal_servent_new (config, fixture->library);
-  g_assert_true (shoal_servent_start (fixture->servent, &error));
-  g_assert_no_error (error);
-
-  fixture->window = GTK_WINDOW (gtk_window_new ());
-  gtk_window_set_default_size (fixture->window, 900, 700);
-  fixture->page = shoal_transfers_page_new (fixture->servent);
-  gtk_window_set_child (fixture->window, fixture->page);
-  gtk_window_present (fixture->window);
-  shoal_test_wait_until (widget_mapped, fixture->page, TIMEOUT_MS, "the page on screen");
+  shoal_gui_servent_init (&fixture->node, "shoal-gui-transfers-XXXXXX");
+  shoal_gui_servent_start (&fixture->node, shares);
+  fixture->page = shoal_transfers_page_new (fixture->node.servent);
+  fixture->window = shoal_gui_show_in_window (fixture->page, fixture->page, 900, 700);
 }
 
 static void
@@ -198,47 +166,16 @@ static void
 fixture_clear (Fixture *fixture)
 {
   gtk_window_destroy (fixture->window);
-  shoal_servent_shutdown (fixture->servent);
-  g_object_run_dispose (G_OBJECT (fixture->servent));
-  g_clear_object (&fixture->servent);
-  g_clear_object (&fixture->library);
-  shoal_test_remove_tree (fixture->data_dir);
-  g_free (fixture->data_dir);
+  shoal_gui_servent_clear (&fixture->node);
 }
 
 static ShoalTransfers *
 fixture_transfers (Fixture *fixture)
 {
-  return shoal_servent_get_transfers (fixture->servent);
+  return shoal_servent_get_transfers (fixture->node.servent);
 }
 
 /* Finding what the user sees ------------------------------------------------- */
-
-static GtkWidget *
-find_descendant (GtkWidget *widget,
-                 gboolean  (*match) (GtkWidget *widget, gconstpointer data),
-                 gconstpointer data)
-{
-  if (match (widget, data))
-    return widget;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_descendant (child, match, data);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
-static gboolean
-is_shown_label_with (GtkWidget     *widget,
-                     gconstpointer  text)
-{
-  return GTK_IS_LABEL (widget) && gtk_widget_get_mapped (widget) &&
-         strstr (gtk_label_get_text (GTK_LABEL (widget)), text) != NULL;
-}
 
 static gboolean
 is_row_of (GtkWidget     *widget,
@@ -263,45 +200,11 @@ is_progress_bar (GtkWidget     *widget,
   return GTK_IS_PROGRESS_BAR (widget);
 }
 
-static gboolean
-label_shown (GtkWidget  *root,
-             const char *text)
-{
-  return find_descendant (root, is_shown_label_with, text) != NULL;
-}
-
-typedef struct
-{
-  GtkWidget  *root;
-  const char *text;
-  gboolean    shown;
-} LabelWanted;
-
-static gboolean
-label_as_wanted (gpointer data)
-{
-  LabelWanted *wanted = data;
-
-  return label_shown (wanted->root, wanted->text) == wanted->shown;
-}
-
-/* Waits out the stack's crossfade too. */
-static void
-wait_label (GtkWidget  *root,
-            const char *text,
-            gboolean    shown)
-{
-  LabelWanted wanted = { root, text, shown };
-  g_autofree char *what = g_strdup_printf ("“%s” to be %s", text, shown ? "shown" : "hidden");
-
-  shoal_test_wait_until (label_as_wanted, &wanted, TIMEOUT_MS, what);
-}
-
 static ShoalDownloadRow *
 find_row (Fixture       *fixture,
           ShoalDownload *download)
 {
-  GtkWidget *row = find_descendant (fixture->page, is_row_of, download);
+  GtkWidget *row = shoal_gui_find_descendant (fixture->page, is_row_of, download);
 
   return row != NULL ? SHOAL_DOWNLOAD_ROW (row) : NULL;
 }
@@ -310,7 +213,7 @@ static GtkWidget *
 find_button (ShoalDownloadRow *row,
              const char       *action)
 {
-  GtkWidget *button = find_descendant (GTK_WIDGET (row), is_button_for, action);
+  GtkWidget *button = shoal_gui_find_descendant (GTK_WIDGET (row), is_button_for, action);
 
   g_assert_nonnull (button);
   return button;
@@ -328,31 +231,13 @@ click (ShoalDownloadRow *row,
   g_signal_emit_by_name (button, "clicked");
 }
 
-static AdwMessageDialog *
-find_dialog (void)
-{
-  g_autoptr(GList) windows = gtk_window_list_toplevels ();
-
-  for (GList *l = windows; l != NULL; l = l->next)
-    if (ADW_IS_MESSAGE_DIALOG (l->data) && gtk_widget_get_visible (l->data))
-      return l->data;
-  return NULL;
-}
-
-static gboolean
-is_button_labelled (GtkWidget     *widget,
-                    gconstpointer  label)
-{
-  return GTK_IS_BUTTON (widget) && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)), label) == 0;
-}
-
 /* Clicks the dialog's button for @response, as the user would. */
 static void
 answer_dialog (const char *response)
 {
-  AdwMessageDialog *dialog = find_dialog ();
+  AdwMessageDialog *dialog = shoal_gui_find_message_dialog ();
   const char *label = adw_message_dialog_get_response_label (dialog, response);
-  GtkWidget *button = find_descendant (GTK_WIDGET (dialog), is_button_labelled, label);
+  GtkWidget *button = shoal_gui_find_descendant (GTK_WIDGET (dialog), shoal_gui_is_button_labelled, label);
 
   g_assert_nonnull (button);
   g_signal_emit_by_name (button, "clicked");
@@ -361,13 +246,13 @@ answer_dialog (const char *response)
 static gboolean
 dialog_shown (gpointer data)
 {
-  return find_dialog () != NULL;
+  return shoal_gui_find_message_dialog () != NULL;
 }
 
 static gboolean
 dialog_gone (gpointer data)
 {
-  return find_dialog () == NULL;
+  return shoal_gui_find_message_dialog () == NULL;
 }
 
 typedef struct
@@ -382,7 +267,7 @@ row_says (gpointer data)
   RowText *wanted = data;
 
   return g_str_has_prefix (shoal_download_row_get_state_text (wanted->row), wanted->text) &&
-         label_shown (GTK_WIDGET (wanted->row), wanted->text);
+         shoal_gui_label_shown (GTK_WIDGET (wanted->row), wanted->text);
 }
 
 static void
@@ -426,7 +311,7 @@ test_empty (void)
   Fixture fixture = { 0 };
 
   fixture_init (&fixture);
-  g_assert_true (label_shown (fixture.page, "No Transfers Yet"));
+  g_assert_true (shoal_gui_label_shown (fixture.page, "No Transfers Yet"));
   fixture_clear (&fixture);
 }
 
@@ -448,8 +333,8 @@ test_row_buttons (void)
   wanted = (RowWanted) { &fixture, download };
   shoal_test_wait_until (row_shown, &wanted, TIMEOUT_MS, "the download's row");
   row = find_row (&fixture, download);
-  g_assert_true (label_shown (GTK_WIDGET (row), SOURCELESS_NAME));
-  wait_label (fixture.page, "No Transfers Yet", FALSE);
+  g_assert_true (shoal_gui_label_shown (GTK_WIDGET (row), SOURCELESS_NAME));
+  shoal_gui_wait_label (fixture.page, "No Transfers Yet", FALSE);
   wait_row_says (row, "Waiting for a source");
   g_assert_false (gtk_widget_get_visible (find_button (row, SHOAL_DOWNLOAD_ROW_ACTION_RESUME)));
   g_assert_false (gtk_widget_get_visible (find_button (row, SHOAL_DOWNLOAD_ROW_ACTION_OPEN)));
@@ -479,7 +364,7 @@ test_row_buttons (void)
   shoal_test_wait_until (row_gone, &wanted, TIMEOUT_MS, "the row to go");
   g_assert_cmpuint (g_list_model_get_n_items (shoal_transfers_get_downloads (fixture_transfers (&fixture))),
                     ==, 0);
-  wait_label (fixture.page, "No Transfers Yet", TRUE);
+  shoal_gui_wait_label (fixture.page, "No Transfers Yet", TRUE);
   fixture_clear (&fixture);
 }
 
@@ -561,7 +446,7 @@ download_to_done (Fixture    *fixture,
   g_autoptr(GError) error = NULL;
   g_autoptr(ShoalDownload) download = shoal_transfers_add_magnet (fixture_transfers (fixture),
                                                                   magnet, &error);
-  g_autofree char *path = g_build_filename (fixture->data_dir, "complete", name, NULL);
+  g_autofree char *path = g_build_filename (fixture->node.data_dir, "complete", name, NULL);
   RowWanted wanted = { fixture, download };
   Progress progress = { 0 };
   GtkWidget *bar;
@@ -569,12 +454,12 @@ download_to_done (Fixture    *fixture,
   g_assert_no_error (error);
   shoal_test_wait_until (row_shown, &wanted, TIMEOUT_MS, "the download's row");
   progress.row = find_row (fixture, download);
-  bar = find_descendant (GTK_WIDGET (progress.row), is_progress_bar, NULL);
+  bar = shoal_gui_find_descendant (GTK_WIDGET (progress.row), is_progress_bar, NULL);
   g_signal_connect (bar, "notify::fraction", G_CALLBACK (on_fraction), &progress);
   wait_row_says (progress.row, "Done");
   g_signal_handlers_disconnect_by_data (bar, &progress);
   g_assert_true (progress.full_before_done);
-  g_assert_true (label_shown (GTK_WIDGET (progress.row), name));
+  g_assert_true (shoal_gui_label_shown (GTK_WIDGET (progress.row), name));
   g_assert_true (gtk_widget_get_mapped (find_button (progress.row, SHOAL_DOWNLOAD_ROW_ACTION_OPEN)));
   g_assert_true (gtk_widget_get_mapped (find_button (progress.row,
                                                      SHOAL_DOWNLOAD_ROW_ACTION_OPEN_FOLDER)));
@@ -635,34 +520,13 @@ test_completed_download (void)
   second_path = g_strdup (shoal_download_get_path (wanted.download));
   click (row, SHOAL_DOWNLOAD_ROW_ACTION_CANCEL);
   shoal_test_wait_until (row_gone, &wanted, TIMEOUT_MS, "the row to go");
-  g_assert_null (find_dialog ());
+  g_assert_null (shoal_gui_find_message_dialog ());
   g_assert_true (g_file_test (second_path, G_FILE_TEST_IS_REGULAR));
 
   gtk_window_destroy (elsewhere);
   fixture_clear (&fixture);
   shoal_test_node_stop (sharing);
   notifications_stop (&notifications);
-}
-
-typedef struct
-{
-  Fixture  *fixture;
-  gboolean  done;
-} Share;
-
-static void
-on_root_added (GObject      *source,
-               GAsyncResult *result,
-               gpointer      data)
-{
-  Share *share = data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(ShoalSharedRoot) root = shoal_library_add_root_finish (SHOAL_LIBRARY (source), result,
-                                                                   &error);
-
-  g_assert_no_error (error);
-  g_assert_nonnull (root);
-  share->done = TRUE;
 }
 
 static gboolean
@@ -695,8 +559,8 @@ is_upload_row (GtkWidget     *widget,
 static gboolean
 upload_row_full (gpointer data)
 {
-  GtkWidget *row = find_descendant (data, is_upload_row, NULL);
-  GtkWidget *bar = row != NULL ? find_descendant (row, is_progress_bar, NULL) : NULL;
+  GtkWidget *row = shoal_gui_find_descendant (data, is_upload_row, NULL);
+  GtkWidget *bar = row != NULL ? shoal_gui_find_descendant (row, is_progress_bar, NULL) : NULL;
 
   return bar != NULL && gtk_widget_get_mapped (bar) &&
          gtk_progress_bar_get_fraction (GTK_PROGRESS_BAR (bar)) >= 1.0;
@@ -711,29 +575,24 @@ test_upload_row (void)
   g_autoptr(ShoalTestNode) fetching = shoal_test_node_new (FETCHING_ADDRESS);
   g_autofree char *content = make_content (UPLOAD_SIZE, 'k');
   g_autofree char *folder = NULL;
-  g_autofree char *file = NULL;
   g_autofree char *magnet = NULL;
   g_autofree char *source = NULL;
   g_autoptr(GSubprocess) shoalctl = NULL;
   g_autoptr(GError) error = NULL;
   Fixture fixture = { 0 };
-  Share share = { &fixture, FALSE };
   gboolean fetched = FALSE;
   GtkWidget *row;
 
   fixture_init_sharing (&fixture, TRUE);
-  folder = g_build_filename (fixture.data_dir, "shared", NULL);
-  file = g_build_filename (folder, UPLOAD_NAME, NULL);
+  folder = g_build_filename (fixture.node.data_dir, "shared", NULL);
   g_assert_cmpint (g_mkdir_with_parents (folder, 0700), ==, 0);
-  g_file_set_contents (file, content, -1, &error);
-  g_assert_no_error (error);
-  shoal_library_add_root_async (fixture.library, folder, NULL, on_root_added, &share);
-  shoal_test_wait_flag (&share.done, TIMEOUT_MS, "the shared folder");
-  shoal_test_wait_until (library_hashed, fixture.library, TIMEOUT_MS, "the shared file's hash");
-  g_assert_true (label_shown (fixture.page, "No Transfers Yet"));
+  shoal_gui_write_file (folder, UPLOAD_NAME, content, -1);
+  shoal_gui_share_folder (fixture.node.library, folder);
+  shoal_test_wait_until (library_hashed, fixture.node.library, TIMEOUT_MS, "the shared file's hash");
+  g_assert_true (shoal_gui_label_shown (fixture.page, "No Transfers Yet"));
 
   source = g_strdup_printf ("%s:%u", LOOPBACK,
-                            shoal_node_manager_get_port (shoal_servent_get_node_manager (fixture.servent)));
+                            shoal_node_manager_get_port (shoal_servent_get_node_manager (fixture.node.servent)));
   magnet = magnet_from (content, UPLOAD_NAME, source);
   shoal_test_node_start (fetching, NULL);
   shoalctl = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, &error, g_getenv ("SHOALCTL"),
@@ -743,11 +602,11 @@ test_upload_row (void)
   shoal_test_wait_flag (&fetched, TIMEOUT_MS, "shoalctl get --wait");
 
   shoal_test_wait_until (upload_row_full, fixture.page, TIMEOUT_MS, "the upload row, all sent");
-  row = find_descendant (fixture.page, is_upload_row, NULL);
-  g_assert_true (label_shown (row, UPLOAD_NAME));
-  g_assert_true (label_shown (row, shoal_upload_get_peer (shoal_upload_row_get_upload (SHOAL_UPLOAD_ROW (row)))));
-  g_assert_false (label_shown (fixture.page, "No Transfers Yet"));
-  g_assert_true (label_shown (fixture.page, "Nothing is being downloaded"));
+  row = shoal_gui_find_descendant (fixture.page, is_upload_row, NULL);
+  g_assert_true (shoal_gui_label_shown (row, UPLOAD_NAME));
+  g_assert_true (shoal_gui_label_shown (row, shoal_upload_get_peer (shoal_upload_row_get_upload (SHOAL_UPLOAD_ROW (row)))));
+  g_assert_false (shoal_gui_label_shown (fixture.page, "No Transfers Yet"));
+  g_assert_true (shoal_gui_label_shown (fixture.page, "Nothing is being downloaded"));
 
   shoal_test_node_stop (fetching);
   fixture_clear (&fixture);
@@ -757,11 +616,7 @@ int
 main (int    argc,
       char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-  gtk_init ();
-  adw_init ();
-  /* Links the resources in, whose constructor registers them. */
-  g_assert_nonnull (shoal_get_resource ());
+  shoal_gui_test_init (&argc, &argv);
   g_test_add_func ("/transfers-page/empty", test_empty);
   g_test_add_func ("/transfers-page/row-buttons", test_row_buttons);
   g_test_add_func ("/transfers-page/completed-download", test_completed_download);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "gui-test-util.h"
 #include "shoal-application.h"
 #include "shoal-data-lock.h"
 #include "shoal-preferences-window.h"
@@ -117,18 +118,6 @@ find_window (ShoalApplication *application)
   return NULL;
 }
 
-static gboolean
-widget_mapped (gpointer widget)
-{
-  return gtk_widget_get_mapped (widget);
-}
-
-static gboolean
-widget_unmapped (gpointer widget)
-{
-  return !gtk_widget_get_mapped (widget);
-}
-
 /* The body runs inside the application's main loop, with its window on
  * screen; then the app quits as Ctrl+Q does. */
 static gboolean
@@ -138,7 +127,7 @@ run_body (gpointer user_data)
 
   fixture->window = find_window (fixture->application);
   g_assert_nonnull (fixture->window);
-  shoal_test_wait_until (widget_mapped, fixture->window, TIMEOUT_MS, "the window on screen");
+  shoal_test_wait_until (shoal_gui_widget_mapped, fixture->window, TIMEOUT_MS, "the window on screen");
   fixture->body (fixture);
   fixture->window = NULL;
   /* Ctrl+Q; harmless when the body quit already. */
@@ -202,39 +191,12 @@ run_application (Fixture    *fixture,
 
 /* Finding widgets ------------------------------------------------------------------- */
 
-typedef gboolean (*WidgetMatch) (GtkWidget *widget, gconstpointer data);
-
-static GtkWidget *
-find_widget (GtkWidget     *root,
-             WidgetMatch    match,
-             gconstpointer  data)
-{
-  if (match (root, data))
-    return root;
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_widget (child, match, data);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
 static gboolean
 is_status_page_titled (GtkWidget     *widget,
                        gconstpointer  title)
 {
   return ADW_IS_STATUS_PAGE (widget) &&
          g_strcmp0 (adw_status_page_get_title (ADW_STATUS_PAGE (widget)), title) == 0;
-}
-
-static gboolean
-is_button_labelled (GtkWidget     *widget,
-                    gconstpointer  label)
-{
-  return GTK_IS_BUTTON (widget) && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)), label) == 0;
 }
 
 static gboolean
@@ -248,7 +210,7 @@ static GtkWidget *
 find_status_page (Fixture    *fixture,
                   const char *title)
 {
-  GtkWidget *page = find_widget (GTK_WIDGET (fixture->window), is_status_page_titled, title);
+  GtkWidget *page = shoal_gui_find_descendant (GTK_WIDGET (fixture->window), is_status_page_titled, title);
 
   g_assert_nonnull (page);
   return page;
@@ -258,7 +220,7 @@ static void
 click_button (GtkWidget  *root,
               const char *label)
 {
-  GtkWidget *button = find_widget (root, is_button_labelled, label);
+  GtkWidget *button = shoal_gui_find_descendant (root, shoal_gui_is_button_labelled, label);
 
   g_assert_nonnull (button);
   g_assert_true (gtk_widget_get_mapped (button));
@@ -271,7 +233,7 @@ wait_page_mapped (Fixture    *fixture,
 {
   g_autofree char *what = g_strdup_printf ("the %s page on screen", name);
 
-  shoal_test_wait_until (widget_mapped, shoal_window_get_page_widget (fixture->window, name),
+  shoal_test_wait_until (shoal_gui_widget_mapped, shoal_window_get_page_widget (fixture->window, name),
                          TIMEOUT_MS, what);
 }
 
@@ -349,7 +311,7 @@ is_tab_view (GtkWidget     *widget,
 static int
 count_search_tabs (Fixture *fixture)
 {
-  GtkWidget *tabs = find_widget (shoal_window_get_page_widget (fixture->window, "search"), is_tab_view, NULL);
+  GtkWidget *tabs = shoal_gui_find_descendant (shoal_window_get_page_widget (fixture->window, "search"), is_tab_view, NULL);
 
   g_assert_nonnull (tabs);
   return adw_tab_view_get_n_pages (ADW_TAB_VIEW (tabs));
@@ -411,7 +373,7 @@ assert_action_enabled (Fixture    *fixture,
 static void
 check_primary_menu (Fixture *fixture)
 {
-  GtkWidget *button = find_widget (GTK_WIDGET (fixture->window), is_primary_menu_button, NULL);
+  GtkWidget *button = shoal_gui_find_descendant (GTK_WIDGET (fixture->window), is_primary_menu_button, NULL);
   GMenuModel *menu;
   guint items = 0;
 
@@ -457,21 +419,6 @@ assert_accel (Fixture    *fixture,
   assert_action_enabled (fixture, action);
 }
 
-static GtkWindow *
-find_toplevel (GType type)
-{
-  GListModel *toplevels = gtk_window_get_toplevels ();
-
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-    {
-      g_autoptr(GtkWindow) window = g_list_model_get_item (toplevels, i);
-
-      if (G_TYPE_CHECK_INSTANCE_TYPE (window, type))
-        return window;
-    }
-  return NULL;
-}
-
 static guint
 count_toplevels (GType type)
 {
@@ -491,7 +438,7 @@ count_toplevels (GType type)
 static gboolean
 toplevel_mapped (gpointer data)
 {
-  GtkWindow *window = find_toplevel (GPOINTER_TO_SIZE (data));
+  GtkWindow *window = shoal_gui_find_toplevel (GPOINTER_TO_SIZE (data));
 
   return window != NULL && gtk_widget_get_mapped (GTK_WIDGET (window));
 }
@@ -506,7 +453,7 @@ check_dialogs (Fixture *fixture)
   g_action_group_activate_action (G_ACTION_GROUP (fixture->application), "about", NULL);
   shoal_test_wait_until (toplevel_mapped, GSIZE_TO_POINTER (ADW_TYPE_ABOUT_WINDOW), TIMEOUT_MS,
                          "the about window");
-  about = find_toplevel (ADW_TYPE_ABOUT_WINDOW);
+  about = shoal_gui_find_toplevel (ADW_TYPE_ABOUT_WINDOW);
   g_assert_cmpstr (adw_about_window_get_version (ADW_ABOUT_WINDOW (about)), ==, PACKAGE_VERSION);
   g_assert_cmpint (adw_about_window_get_license_type (ADW_ABOUT_WINDOW (about)), ==, GTK_LICENSE_GPL_3_0);
   g_assert_true (gtk_window_get_transient_for (about) == GTK_WINDOW (fixture->window));
@@ -515,7 +462,7 @@ check_dialogs (Fixture *fixture)
   g_action_group_activate_action (G_ACTION_GROUP (fixture->application), "preferences", NULL);
   shoal_test_wait_until (toplevel_mapped, GSIZE_TO_POINTER (SHOAL_TYPE_PREFERENCES_WINDOW), TIMEOUT_MS,
                          "the preferences window");
-  preferences = find_toplevel (SHOAL_TYPE_PREFERENCES_WINDOW);
+  preferences = shoal_gui_find_toplevel (SHOAL_TYPE_PREFERENCES_WINDOW);
   g_assert_true (gtk_window_get_transient_for (preferences) == GTK_WINDOW (fixture->window));
   /* Ctrl+, again brings the same one forward. */
   g_action_group_activate_action (G_ACTION_GROUP (fixture->application), "preferences", NULL);
@@ -621,7 +568,7 @@ wait_welcome (Fixture *fixture)
 {
   GtkWidget *welcome = find_status_page (fixture, WELCOME_TITLE);
 
-  shoal_test_wait_until (widget_mapped, welcome, TIMEOUT_MS, "the welcome");
+  shoal_test_wait_until (shoal_gui_widget_mapped, welcome, TIMEOUT_MS, "the welcome");
   g_assert_cmpstr (shoal_window_get_page (fixture->window), ==, "search");
   g_assert_false (gtk_widget_get_mapped (shoal_window_get_page_widget (fixture->window, "search")));
   g_assert_false (g_settings_get_boolean (fixture->settings, "first-run-done"));
@@ -636,7 +583,7 @@ dismiss_welcome (Fixture *fixture)
   welcome = find_status_page (fixture, WELCOME_TITLE);
   click_button (welcome, "_Not Now");
   wait_page_mapped (fixture, "search");
-  shoal_test_wait_until (widget_unmapped, welcome, TIMEOUT_MS, "the welcome gone");
+  shoal_test_wait_until (shoal_gui_widget_unmapped, welcome, TIMEOUT_MS, "the welcome gone");
   g_assert_true (g_settings_get_boolean (fixture->settings, "first-run-done"));
 }
 
@@ -647,37 +594,19 @@ test_first_run_not_now (Fixture       *fixture,
   run_application (fixture, dismiss_welcome, NULL);
 }
 
-static void
-on_root_added (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(ShoalSharedRoot) root = shoal_library_add_root_finish (SHOAL_LIBRARY (source), result, &error);
-
-  g_assert_no_error (error);
-  g_assert_nonnull (root);
-  *(gboolean *) user_data = TRUE;
-}
-
 /* A folder shared another way (the Library page) ends the first run too. */
 static void
 share_while_welcome (Fixture *fixture)
 {
   ShoalServent *servent = shoal_application_get_servent (fixture->application);
   g_autofree char *folder = g_build_filename (fixture->root, "shared", NULL);
-  g_autofree char *file = g_build_filename (folder, "song.ogg", NULL);
-  g_autoptr(GError) error = NULL;
-  gboolean added = FALSE;
 
   wait_welcome (fixture);
   g_assert_cmpint (g_mkdir (folder, 0700), ==, 0);
-  g_file_set_contents (file, "la la la", -1, &error);
-  g_assert_no_error (error);
-  shoal_library_add_root_async (shoal_servent_get_library (servent), folder, NULL, on_root_added, &added);
-  shoal_test_wait_flag (&added, TIMEOUT_MS, "the folder shared");
+  shoal_gui_write_file (folder, "song.ogg", "la la la", -1);
+  shoal_gui_share_folder (shoal_servent_get_library (servent), folder);
   wait_page_mapped (fixture, "search");
-  shoal_test_wait_until (widget_unmapped, find_status_page (fixture, WELCOME_TITLE), TIMEOUT_MS,
+  shoal_test_wait_until (shoal_gui_widget_unmapped, find_status_page (fixture, WELCOME_TITLE), TIMEOUT_MS,
                          "the welcome gone");
   g_assert_true (g_settings_get_boolean (fixture->settings, "first-run-done"));
 }
@@ -731,7 +660,7 @@ share_from_welcome (Fixture *fixture)
   click_button (find_status_page (fixture, WELCOME_TITLE), "_Share a Folder…");
   shoal_test_wait_until (toplevel_mapped, GSIZE_TO_POINTER (GTK_TYPE_FILE_CHOOSER_DIALOG), TIMEOUT_MS,
                          "the folder chooser");
-  chooser = find_toplevel (GTK_TYPE_FILE_CHOOSER_DIALOG);
+  chooser = shoal_gui_find_toplevel (GTK_TYPE_FILE_CHOOSER_DIALOG);
   g_assert_true (gtk_window_get_transient_for (chooser) == GTK_WINDOW (fixture->window));
   g_assert_cmpint (gtk_file_chooser_get_action (GTK_FILE_CHOOSER (chooser)), ==,
                    GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER);
@@ -876,7 +805,7 @@ check_locked_then_retry (Fixture *fixture)
   shoal_test_wait_until (servent_running, fixture->application, TIMEOUT_MS, "the servent started");
   g_assert_null (shoal_application_get_start_error (fixture->application));
   wait_page_mapped (fixture, "search");
-  shoal_test_wait_until (widget_unmapped, error_page, TIMEOUT_MS, "the error state gone");
+  shoal_test_wait_until (shoal_gui_widget_unmapped, error_page, TIMEOUT_MS, "the error state gone");
   g_assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (fixture->application), "preferences"));
 }
 
