@@ -13,6 +13,7 @@
 #define _GNU_SOURCE  /* unshare() */
 
 #include "shoal-test-loop.h"
+#include "shoal-test-userns.h"
 #include "shoal-test-node.h"
 
 #include <gio/gio.h>
@@ -70,9 +71,6 @@
 #define RUN_LOCK_PATH "/tmp/shoal-test-lan.lock"
 /* Where the parent tells a case's subprocess its work folder. */
 #define WORK_DIR_VARIABLE "SHOAL_LAN_WORK_DIR"
-/* What a run that cannot make namespaces says: a skip, never a pass. */
-#define NO_NAMESPACES_REASON \
-  "needs root or unprivileged user namespaces to create network namespaces"
 #define RUN_DIR "/run"
 /* What a user's PATH often lacks: where ip and avahi-daemon may be. */
 #define SBIN_DIRS "/usr/sbin:/sbin"
@@ -996,17 +994,6 @@ missing_privilege (gboolean rootless)
 
 /* Without root ---------------------------------------------------------------------- */
 
-/* TAP's way to say that no case could run, and why: meson reports it as
- * skipped. */
-static void
-skip_all (const char *what,
-          int         error_number)
-{
-  printf ("1..0 # SKIP " NO_NAMESPACES_REASON " (%s: %s)\n", what, g_strerror (error_number));
-  fflush (stdout);
-  _exit (0);
-}
-
 static void
 bail_out (const char *what,
           int         error_number)
@@ -1014,40 +1001,6 @@ bail_out (const char *what,
   printf ("Bail out! %s: %s\n", what, g_strerror (error_number));
   fflush (stdout);
   _exit (1);
-}
-
-/* Files of /proc take one write(), not a file replaced. */
-static gboolean
-write_proc_file (const char *path,
-                 const char *text)
-{
-  int fd = open (path, O_WRONLY | O_CLOEXEC);
-  gssize length = (gssize) strlen (text);
-  gboolean written;
-
-  if (fd < 0)
-    return FALSE;
-  written = write (fd, text, (size_t) length) == length;
-  close (fd);
-  return written;
-}
-
-/* Our own uid and gid are 0 in the new user namespace. */
-static void
-map_to_root (uid_t uid,
-             gid_t gid)
-{
-  g_autofree char *uid_map = g_strdup_printf ("0 %u 1", (guint) uid);
-  g_autofree char *gid_map = g_strdup_printf ("0 %u 1", (guint) gid);
-
-  if (!write_proc_file ("/proc/self/uid_map", uid_map))
-    skip_all ("writing /proc/self/uid_map", errno);
-  /* An unprivileged process may map its gid only once it gave up
-   * setgroups(). */
-  if (!write_proc_file ("/proc/self/setgroups", "deny"))
-    skip_all ("writing /proc/self/setgroups", errno);
-  if (!write_proc_file ("/proc/self/gid_map", gid_map))
-    skip_all ("writing /proc/self/gid_map", errno);
 }
 
 /* ip netns keeps its names in /run/netns, and lan-net.sh mounts the
@@ -1059,7 +1012,7 @@ make_run_dir (void)
   static const char * const dirs[] = { RUN_DIR "/netns", RUN_DIR "/dbus", RUN_DIR "/avahi-daemon" };
 
   if (mount ("tmpfs", RUN_DIR, "tmpfs", 0, "mode=0755") != 0)
-    skip_all ("mounting a tmpfs on " RUN_DIR " in a user namespace", errno);
+    shoal_test_userns_skip_all ("mounting a tmpfs on " RUN_DIR " in a user namespace", errno);
   for (guint i = 0; i < G_N_ELEMENTS (dirs); i++)
     if (mkdir (dirs[i], 0755) != 0)
       bail_out (dirs[i], errno);
@@ -1105,7 +1058,7 @@ start_pid_namespace (void)
   /* A /proc of this PID namespace: ip netns pids and the sanitizers read
    * process ids there. */
   if (mount ("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0)
-    skip_all ("mounting /proc in a PID namespace", errno);
+    shoal_test_userns_skip_all ("mounting /proc in a PID namespace", errno);
   test = fork ();
   if (test < 0)
     bail_out ("fork", errno);
@@ -1125,12 +1078,12 @@ enter_user_namespace (void)
                                        ":" SBIN_DIRS, NULL);
 
   if (unshare (CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWPID) != 0)
-    skip_all ("unshare", errno);
-  map_to_root (uid, gid);
+    shoal_test_userns_skip_all ("unshare", errno);
+  shoal_test_userns_map_to_root (uid, gid);
   /* Our mounts must not reach the host's namespace. Where user
    * namespaces are made but restricted, this is what fails. */
   if (mount ("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
-    skip_all ("making the mounts private in a user namespace", errno);
+    shoal_test_userns_skip_all ("making the mounts private in a user namespace", errno);
   make_run_dir ();
   g_setenv ("PATH", path, TRUE);
   start_pid_namespace ();

@@ -7,6 +7,7 @@
 
 #include "shoal-lan-discovery.h"
 #include "shoal-test-loop.h"
+#include "shoal-test-userns.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -85,9 +86,6 @@
 /* The retry interval the tests give when they wait for a bus. */
 #define TEST_RETRY_S 1
 #define BASE_PORT 16346
-/* What a run that cannot make namespaces says: a skip, never a pass. */
-#define NO_NAMESPACES_REASON \
-  "needs root or unprivileged user namespaces to create network namespaces"
 
 /* The daemons ------------------------------------------------------------- */
 
@@ -199,52 +197,6 @@ make_run_dir (void)
     bail_out ("cannot write the daemons' configurations");
 }
 
-/* TAP's way to say that no case could run, and why: meson reports it as
- * skipped. */
-static void
-skip_all (const char *what,
-          int         error_number)
-{
-  printf ("1..0 # SKIP " NO_NAMESPACES_REASON " (%s: %s)\n", what, g_strerror (error_number));
-  fflush (stdout);
-  exit (0);
-}
-
-/* Files of /proc take one write(), not a file replaced. */
-static gboolean
-write_proc_file (const char *path,
-                 const char *text)
-{
-  int fd = open (path, O_WRONLY | O_CLOEXEC);
-  gssize length = (gssize) strlen (text);
-  gboolean written;
-
-  if (fd < 0)
-    return FALSE;
-  written = write (fd, text, (size_t) length) == length;
-  close (fd);
-  return written;
-}
-
-/* Without root: our own uid and gid are 0 in the new user namespace,
- * which is all the daemons need. */
-static void
-map_to_root (uid_t uid,
-             gid_t gid)
-{
-  g_autofree char *uid_map = g_strdup_printf ("0 %u 1", (guint) uid);
-  g_autofree char *gid_map = g_strdup_printf ("0 %u 1", (guint) gid);
-
-  if (!write_proc_file ("/proc/self/uid_map", uid_map))
-    skip_all ("writing /proc/self/uid_map", errno);
-  /* An unprivileged process may map its gid only once it gave up
-   * setgroups(). */
-  if (!write_proc_file ("/proc/self/setgroups", "deny"))
-    skip_all ("writing /proc/self/setgroups", errno);
-  if (!write_proc_file ("/proc/self/gid_map", gid_map))
-    skip_all ("writing /proc/self/gid_map", errno);
-}
-
 /* @table (passwd or group) with the @n_ids ids of AVAHI_USER made 0. */
 static char *
 with_avahi_as_root (const char *table,
@@ -312,19 +264,19 @@ isolate (void)
   if (unshare (CLONE_NEWNET | CLONE_NEWNS | (rootless ? CLONE_NEWUSER : 0)) != 0)
     {
       if (rootless)
-        skip_all ("unshare", errno);
+        shoal_test_userns_skip_all ("unshare", errno);
       if (errno == EPERM)
         bail_out ("needs root to make namespaces");
       bail_out ("cannot make namespaces");
     }
   if (rootless)
-    map_to_root (uid, gid);
+    shoal_test_userns_map_to_root (uid, gid);
   /* Our mounts must not reach the host's namespace. Where user
    * namespaces are made but restricted, this is what fails. */
   if (mount ("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
     {
       if (rootless)
-        skip_all ("making the mounts private in a user namespace", errno);
+        shoal_test_userns_skip_all ("making the mounts private in a user namespace", errno);
       bail_out ("cannot make the mounts private");
     }
   run_ip ((const char * const[]) { "link", "set", "lo", "up", NULL });
@@ -906,6 +858,14 @@ assert_no_bus (Node *node)
   g_assert_cmpstr (shoal_lan_discovery_get_reason (node->discovery), ==, "no system D-Bus");
 }
 
+static gboolean
+has_no_bus (gpointer data)
+{
+  Node *node = data;
+
+  return g_strcmp0 (shoal_lan_discovery_get_reason (node->discovery), "no system D-Bus") == 0;
+}
+
 /* The bus goes away under running nodes, one starts without it; all are
  * back once bus and daemon are: a quick retry, and the default one. */
 static void
@@ -925,7 +885,8 @@ test_no_system_bus (void)
   wait_state (slow, SHOAL_LAN_STATE_UNAVAILABLE, DAEMON_TIMEOUT_MS);
   /* Which comes first, the daemon's name lost or the bus, is a race;
    * the retries settle on the bus. */
-  shoal_test_wait_ms (TEST_RETRY_S * 1000 + QUIET_MS);
+  shoal_test_wait_until (has_no_bus, quick, TEST_RETRY_S * 1000 + DAEMON_TIMEOUT_MS,
+                         "the retries to find no bus");
   assert_no_bus (quick);
 
   late = node_new ("Shoal test late", BASE_PORT + 2);
