@@ -138,6 +138,26 @@ shoald_api_add_router_stats (JsonBuilder            *builder,
 }
 
 void
+shoald_api_add_lan (JsonBuilder      *builder,
+                    ShoalNodeManager *node)
+{
+  g_autoptr(GEnumClass) states = g_type_class_ref (SHOAL_TYPE_LAN_STATE);
+  ShoalNodeLanStatus lan;
+  GEnumValue *state;
+
+  shoal_node_manager_get_lan_status (node, &lan);
+  state = g_enum_get_value (states, lan.state);
+  json_builder_set_member_name (builder, "lan");
+  json_builder_begin_object (builder);
+  shoald_api_add_string (builder, "discovery", state != NULL ? state->value_nick : NULL);
+  shoald_api_add_string (builder, "reason", lan.reason);
+  shoald_api_add_string (builder, "service_name", lan.service_name);
+  shoald_api_add_int (builder, "peers", lan.peers);
+  shoald_api_add_boolean (builder, "lan_only", lan.lan_only);
+  json_builder_end_object (builder);
+}
+
+void
 shoald_api_add_model (JsonBuilder      *builder,
                       const char       *member,
                       GListModel       *model,

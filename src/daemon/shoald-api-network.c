@@ -126,33 +126,6 @@ add_link_counts (JsonBuilder *builder,
   json_builder_end_object (builder);
 }
 
-/* "off", "starting", "running" or "unavailable". */
-static const char *
-lan_state_name (ShoalLanState state)
-{
-  g_autoptr(GEnumClass) states = g_type_class_ref (SHOAL_TYPE_LAN_STATE);
-  GEnumValue *value = g_enum_get_value (states, state);
-
-  return value != NULL ? value->value_nick : NULL;
-}
-
-static void
-add_lan (JsonBuilder      *builder,
-         ShoalNodeManager *node)
-{
-  ShoalNodeLanStatus lan;
-
-  shoal_node_manager_get_lan_status (node, &lan);
-  json_builder_set_member_name (builder, "lan");
-  json_builder_begin_object (builder);
-  shoald_api_add_string (builder, "discovery", lan_state_name (lan.state));
-  shoald_api_add_string (builder, "reason", lan.reason);
-  shoald_api_add_string (builder, "service_name", lan.service_name);
-  shoald_api_add_int (builder, "peers", lan.peers);
-  shoald_api_add_boolean (builder, "lan_only", lan.lan_only);
-  json_builder_end_object (builder);
-}
-
 static void
 add_traffic (JsonBuilder  *builder,
              ShoalServent *servent)
@@ -245,7 +218,7 @@ on_status (ShoaldApiRequest *request,
   shoald_api_add_boolean (builder, "reachable", shoal_node_manager_get_reachable (node));
   shoald_api_add_int (builder, "role_switches", shoal_node_manager_get_role_switches (node));
   add_link_counts (builder, peers);
-  add_lan (builder, node);
+  shoald_api_add_lan (builder, node);
   shoald_api_add_int (builder, "hosts_known", hosts ? shoal_host_cache_get_count (hosts) : 0);
   add_traffic (builder, servent);
   json_builder_set_member_name (builder, "router");

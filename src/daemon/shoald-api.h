@@ -78,6 +78,11 @@ void      shoald_api_add_boolean (JsonBuilder *builder,
  * pushes_in, pushes_out, duplicates, dropped, qrp_updates. */
 void      shoald_api_add_router_stats (JsonBuilder            *builder,
                                        const ShoalRouterStats *stats);
+/* Member "lan" of the object being built: what LAN discovery does
+ * (discovery: "off", "starting", "running" or "unavailable"; reason,
+ * service_name, peers, lan_only). */
+void      shoald_api_add_lan          (JsonBuilder            *builder,
+                                       ShoalNodeManager       *node);
 
 /* Adds one item of a list model (a download, a folder...) as an object. */
 typedef void (*ShoaldApiAddItem) (JsonBuilder *builder,

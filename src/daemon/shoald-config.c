@@ -1357,6 +1357,16 @@ on_share_added (GObject      *source,
     g_message ("sharing %s", shoal_shared_root_get_path (root));
 }
 
+void
+shoald_config_share (ShoalLibrary *library,
+                     const char   *path)
+{
+  g_return_if_fail (SHOAL_IS_LIBRARY (library));
+  g_return_if_fail (path != NULL);
+
+  shoal_library_add_root_async (library, path, NULL, on_share_added, NULL);
+}
+
 /* The library knows a root by its canonical path. */
 static void
 unshare (ShoalLibrary *library,
@@ -1394,7 +1404,7 @@ apply_shares (const ShoaldConfig *current,
       unshare (library, current->shares[i]);
   for (guint i = 0; wanted->shares != NULL && wanted->shares[i] != NULL; i++)
     if (!has_item (current->shares, wanted->shares[i]))
-      shoal_library_add_root_async (library, wanted->shares[i], NULL, on_share_added, NULL);
+      shoald_config_share (library, wanted->shares[i]);
 }
 
 static void

@@ -143,6 +143,11 @@ GPtrArray    *shoald_config_diff             (const ShoaldConfig  *a,
 
 /* Live settings ----------------------------------------------------------- */
 
+/* Starts sharing @path in @library, as the shares key does: the outcome
+ * is only logged. */
+void          shoald_config_share            (ShoalLibrary        *library,
+                                              const char          *path);
+
 /* Applies what differs between @current (the settings in effect) and
  * @wanted to the running @servent when it can change live: @current
  * takes those values, and shares are added to or removed from the

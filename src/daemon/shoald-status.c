@@ -24,27 +24,6 @@ add_upload_stats (JsonBuilder       *builder,
   json_builder_end_object (builder);
 }
 
-/* What LAN discovery does, as GET /api/v1/status says it. */
-static void
-add_lan (JsonBuilder      *builder,
-         ShoalNodeManager *node)
-{
-  g_autoptr(GEnumClass) states = g_type_class_ref (SHOAL_TYPE_LAN_STATE);
-  ShoalNodeLanStatus lan;
-  GEnumValue *state;
-
-  shoal_node_manager_get_lan_status (node, &lan);
-  state = g_enum_get_value (states, lan.state);
-  json_builder_set_member_name (builder, "lan");
-  json_builder_begin_object (builder);
-  shoald_api_add_string (builder, "discovery", state != NULL ? state->value_nick : NULL);
-  shoald_api_add_string (builder, "reason", lan.reason);
-  shoald_api_add_string (builder, "service_name", lan.service_name);
-  shoald_api_add_int (builder, "peers", lan.peers);
-  shoald_api_add_boolean (builder, "lan_only", lan.lan_only);
-  json_builder_end_object (builder);
-}
-
 static void
 add_link (JsonBuilder   *builder,
           ShoalRouter   *router,
@@ -89,7 +68,7 @@ shoald_status_write (ShoalServent  *servent,
   shoald_api_add_int (builder, "role_switches", shoal_node_manager_get_role_switches (node));
   shoald_api_add_boolean (builder, "reachable", shoal_node_manager_get_reachable (node));
   shoald_api_add_int (builder, "files", library ? (gint64) shoal_library_get_hashed_count (library) : 0);
-  add_lan (builder, node);
+  shoald_api_add_lan (builder, node);
   shoal_router_get_stats (router, &stats);
   shoald_api_add_router_stats (builder, &stats);
   add_upload_stats (builder, shoal_servent_get_upload_server (servent));

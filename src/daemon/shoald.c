@@ -40,20 +40,6 @@ typedef struct
   const ShoaldOptions *options;      /* the command line, over the file */
 } Daemon;
 
-static void
-on_root_added (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(ShoalSharedRoot) root = shoal_library_add_root_finish (SHOAL_LIBRARY (source), result, &error);
-
-  if (root == NULL)
-    g_warning ("cannot share: %s", error->message);
-  else
-    g_message ("sharing %s", shoal_shared_root_get_path (root));
-}
-
 /* Once a scan settles: what is shared, and how much had to be hashed
  * since start (after a restart, only what changed meanwhile). */
 static void
@@ -321,7 +307,7 @@ main (int argc, char **argv)
       shoald_notify (ready);
       g_signal_connect (daemon.node, "notify::link-count", G_CALLBACK (on_link_count), &daemon);
       for (guint i = 0; settings->shares != NULL && settings->shares[i] != NULL; i++)
-        shoal_library_add_root_async (daemon.library, settings->shares[i], NULL, on_root_added, NULL);
+        shoald_config_share (daemon.library, settings->shares[i]);
       g_timeout_add_seconds (STATUS_INTERVAL_S, log_status, &daemon);
       g_main_loop_run (daemon.loop);
     }
