@@ -1064,20 +1064,17 @@ claim_endpoint (Connection              *connection,
   shoal_host_cache_set_in_use (self->hosts, endpoint, TRUE);
 }
 
-/* A dial counts as under way from here, its address still to be found
- * when @endpoint is NULL. */
+/* A dial counts as under way from here, its address still to be
+ * claimed (claim_endpoint()). */
 static Connection *
-connection_new_dial (ShoalNodeManager        *self,
-                     const ShoalIpv4Endpoint *endpoint,
-                     const char              *name)
+connection_new_dial (ShoalNodeManager *self,
+                     const char       *name)
 {
   Connection *connection = g_new0 (Connection, 1);
 
   connection->self = g_object_ref (self);
   connection->outgoing = TRUE;
   connection->name = g_strdup (name);
-  if (endpoint != NULL)
-    claim_endpoint (connection, endpoint);
   self->dials_in_flight++;
   return connection;
 }
@@ -1092,14 +1089,24 @@ connect_to (Connection         *connection,
   g_socket_client_connect_async (client, target, self->cancellable, on_connected, connection);
 }
 
+/* Claims @endpoint for @connection and connects there. */
+static void
+connect_to_endpoint (Connection              *connection,
+                     const ShoalIpv4Endpoint *endpoint)
+{
+  g_autoptr(GSocketAddress) address = endpoint_address (endpoint);
+
+  claim_endpoint (connection, endpoint);
+  connect_to (connection, G_SOCKET_CONNECTABLE (address));
+}
+
 static Connection *
 dial_endpoint (ShoalNodeManager        *self,
                const ShoalIpv4Endpoint *endpoint)
 {
-  g_autoptr(GSocketAddress) address = endpoint_address (endpoint);
-  Connection *connection = connection_new_dial (self, endpoint, NULL);
+  Connection *connection = connection_new_dial (self, NULL);
 
-  connect_to (connection, G_SOCKET_CONNECTABLE (address));
+  connect_to_endpoint (connection, endpoint);
   return connection;
 }
 
@@ -1150,12 +1157,7 @@ on_resolved (GObject      *source,
       dial_done (connection, 0, error);
       return;
     }
-  claim_endpoint (connection, &endpoint);
-  {
-    g_autoptr(GSocketAddress) address = endpoint_address (&endpoint);
-
-    connect_to (connection, G_SOCKET_CONNECTABLE (address));
-  }
+  connect_to_endpoint (connection, &endpoint);
 }
 
 /* Anchors and manual peers, "host:port" with a name or an address. NULL
@@ -1184,7 +1186,7 @@ dial_name (ShoalNodeManager *self,
         }
       return dial_endpoint (self, &endpoint);
     }
-  connection = connection_new_dial (self, NULL, text);
+  connection = connection_new_dial (self, text);
   if (!self->config->lan_only)
     {
       connect_to (connection, address);
@@ -1767,6 +1769,30 @@ stop_lan_discovery (ShoalNodeManager *self)
     g_hash_table_remove_all (self->lan_peers);
 }
 
+/* Lists of "host:port" (anchors, manual peers) ----------------------------------------- */
+
+static gboolean
+has_string (const GPtrArray *strings,
+            const char      *string)
+{
+  for (guint i = 0; i < strings->len; i++)
+    if (strcmp (g_ptr_array_index (strings, i), string) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* @into (of g_free()d strings) becomes a copy of @from. */
+static void
+copy_strings (GPtrArray       *into,
+              const GPtrArray *from)
+{
+  if (into == from)
+    return;
+  g_ptr_array_set_size (into, 0);
+  for (guint i = 0; i < from->len; i++)
+    g_ptr_array_add (into, g_strdup (g_ptr_array_index (from, i)));
+}
+
 /* Manual peers ------------------------------------------------------------------------- */
 
 /* A numeric one is known by its address from the start; a host name's
@@ -1793,17 +1819,12 @@ set_manual_peers (ShoalNodeManager *self,
 
   g_hash_table_iter_init (&iter, self->manual_peers);
   while (g_hash_table_iter_next (&iter, &key, NULL))
-    if (!g_ptr_array_find_with_equal_func ((GPtrArray *) texts, key, g_str_equal, NULL))
+    if (!has_string (texts, key))
       g_hash_table_iter_remove (&iter);
   for (guint i = 0; i < texts->len; i++)
     if (!g_hash_table_contains (self->manual_peers, g_ptr_array_index (texts, i)))
       add_manual_peer (self, g_ptr_array_index (texts, i));
-  if (self->config->manual_peers != texts)
-    {
-      g_ptr_array_set_size (self->config->manual_peers, 0);
-      for (guint i = 0; i < texts->len; i++)
-        g_ptr_array_add (self->config->manual_peers, g_strdup (g_ptr_array_index (texts, i)));
-    }
+  copy_strings (self->config->manual_peers, texts);
 }
 
 /* Handshake policy ----------------------------------------------------------------------- */
@@ -2173,16 +2194,6 @@ same_lists (const char *const *a,
   return g_strv_equal (a, b);
 }
 
-static gboolean
-has_anchor (const GPtrArray *anchors,
-            const char      *anchor)
-{
-  for (guint i = 0; i < anchors->len; i++)
-    if (strcmp (g_ptr_array_index (anchors, i), anchor) == 0)
-      return TRUE;
-  return FALSE;
-}
-
 /* Anchors no longer wanted are not dialled again (links to them stay);
  * new ones go first in the queue, dialled as soon as a slot of our role
  * is free. */
@@ -2195,18 +2206,16 @@ update_anchors (ShoalNodeManager *self,
   for (GList *item = self->anchors.head; item != NULL; item = next)
     {
       next = item->next;
-      if (!has_anchor (anchors, item->data))
+      if (!has_string (anchors, item->data))
         {
           g_free (item->data);
           g_queue_delete_link (&self->anchors, item);
         }
     }
   for (guint i = anchors->len; i > 0; i--)
-    if (!has_anchor (self->config->anchors, g_ptr_array_index (anchors, i - 1)))
+    if (!has_string (self->config->anchors, g_ptr_array_index (anchors, i - 1)))
       g_queue_push_head (&self->anchors, g_strdup (g_ptr_array_index (anchors, i - 1)));
-  g_ptr_array_set_size (self->config->anchors, 0);
-  for (guint i = 0; i < anchors->len; i++)
-    g_ptr_array_add (self->config->anchors, g_strdup (g_ptr_array_index (anchors, i)));
+  copy_strings (self->config->anchors, anchors);
 }
 
 static void
