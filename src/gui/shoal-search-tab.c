@@ -14,6 +14,13 @@
 /* Sizes as g_format_size() shows them: SI units. */
 #define MEGABYTE (G_GUINT64_CONSTANT (1000) * 1000)
 #define GIGABYTE (MEGABYTE * 1000)
+/* Network rows enter the view a slice at a time, slices for at most
+ * ROW_SLICE_BUDGET_US per main-loop turn: the first rows make the column
+ * view build widgets for every cell it keeps (about 200 rows' worth, some
+ * 0.2 ms a row), and a 2,600-row batch spliced at once held the loop for
+ * 40 ms. */
+#define ROW_SLICE 50
+#define ROW_SLICE_BUDGET_US (8 * G_TIME_SPAN_MILLISECOND)
 
 /* The type filter's choices after "Any type", in its order. */
 static const ShoalFileKind kind_choices[] = {
@@ -49,6 +56,9 @@ struct _ShoalSearchTab
   /* Local rows first, then the network's, merged, filtered, sorted. */
   GListStore         *local_rows;
   GListStore         *network_rows;      /* one row per result of the search */
+  GPtrArray          *pending_rows;      /* ShoalResultRow, not yet in network_rows */
+  guint               pending_next;      /* the first of them still to insert */
+  guint               pending_source;    /* inserts the next slices */
   GtkFlattenListModel *merged;
   GtkCustomFilter    *filter;
   GtkFilterListModel *filtered;
@@ -164,7 +174,7 @@ update_counters (ShoalSearchTab *self)
   gtk_widget_set_visible (GTK_WIDGET (self->counters_label), self->search != NULL);
   if (self->search == NULL)
     return;
-  text = format_counters (g_list_model_get_n_items (G_LIST_MODEL (self->network_rows)),
+  text = format_counters (g_list_model_get_n_items (shoal_search_get_results (self->search)),
                           shoal_search_get_sources (self->search),
                           shoal_search_get_ultrapeers_queried (self->search),
                           g_list_model_get_n_items (G_LIST_MODEL (self->local_rows)));
@@ -176,7 +186,7 @@ is_searching (ShoalSearchTab *self)
 {
   return self->search != NULL &&
          (shoal_search_get_state (self->search) == SHOAL_SEARCH_RUNNING ||
-          self->local_cancellable != NULL);
+          self->local_cancellable != NULL || self->pending_source != 0);
 }
 
 static const char *
@@ -305,6 +315,52 @@ popup_row_menu_at_row (ShoalSearchTab *self,
     return;
   gtk_selection_model_select_item (GTK_SELECTION_MODEL (self->selection), position, TRUE);
   popup_row_menu (self, x, y);
+}
+
+/* Helpers: network rows into the view, a slice at a time ------------------ */
+
+static void
+forget_pending_rows (ShoalSearchTab *self)
+{
+  g_clear_handle_id (&self->pending_source, g_source_remove);
+  g_ptr_array_set_size (self->pending_rows, 0);
+  self->pending_next = 0;
+}
+
+static gboolean
+insert_pending_rows (gpointer data)
+{
+  ShoalSearchTab *self = data;
+  gint64 started = g_get_monotonic_time ();
+
+  do
+    {
+      guint slice = MIN (ROW_SLICE, self->pending_rows->len - self->pending_next);
+
+      g_list_store_splice (self->network_rows,
+                           g_list_model_get_n_items (G_LIST_MODEL (self->network_rows)), 0,
+                           self->pending_rows->pdata + self->pending_next, slice);
+      self->pending_next += slice;
+    }
+  while (self->pending_next < self->pending_rows->len &&
+         g_get_monotonic_time () - started < ROW_SLICE_BUDGET_US);
+  update_state_page (self);
+  if (self->pending_next < self->pending_rows->len)
+    return G_SOURCE_CONTINUE;
+  self->pending_source = 0;
+  forget_pending_rows (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Below redrawing: a frame can be drawn between two slices. */
+static void
+queue_row (ShoalSearchTab *self,
+            ShoalResultRow *row)
+{
+  g_ptr_array_add (self->pending_rows, row);
+  if (self->pending_source == 0)
+    self->pending_source = g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, insert_pending_rows,
+                                            self, NULL);
 }
 
 /* Helpers: the search ------------------------------------------------------- */
@@ -447,6 +503,7 @@ drop_search (ShoalSearchTab *self)
   shoal_search_stop (self->search);
   shoal_servent_remove_search (self->servent, self->search);
   g_clear_object (&self->search);
+  forget_pending_rows (self);
   g_list_store_remove_all (self->local_rows);
   g_list_store_remove_all (self->network_rows);
 }
@@ -482,7 +539,9 @@ start_search (ShoalSearchTab *self,
 
 /* Signal callbacks ---------------------------------------------------------- */
 
-/* The search appends a batch of rows at a time: one splice of ours. */
+/* The search appends a batch of rows at a time; they are queued for the
+ * view. Any other change (the search never makes one today) resets the
+ * view's rows to the search's. */
 static void
 on_network_results_changed (ShoalSearchTab *self,
                             guint           position,
@@ -490,15 +549,22 @@ on_network_results_changed (ShoalSearchTab *self,
                             guint           added,
                             GListModel     *results)
 {
-  g_autoptr(GPtrArray) rows = g_ptr_array_new_full (added, g_object_unref);
+  guint mirrored = g_list_model_get_n_items (G_LIST_MODEL (self->network_rows)) +
+                   self->pending_rows->len - self->pending_next;
 
+  if (removed > 0 || position != mirrored)
+    {
+      forget_pending_rows (self);
+      g_list_store_remove_all (self->network_rows);
+      position = 0;
+      added = g_list_model_get_n_items (results);
+    }
   for (guint i = 0; i < added; i++)
     {
       g_autoptr(ShoalSearchResult) result = g_list_model_get_item (results, position + i);
 
-      g_ptr_array_add (rows, shoal_result_row_new_network (result));
+      queue_row (self, shoal_result_row_new_network (result));
     }
-  g_list_store_splice (self->network_rows, position, removed, rows->pdata, rows->len);
   update_counters (self);
   update_state_page (self);
 }
@@ -768,6 +834,7 @@ build_models (ShoalSearchTab *self)
 
   self->local_rows = g_list_store_new (SHOAL_TYPE_RESULT_ROW);
   self->network_rows = g_list_store_new (SHOAL_TYPE_RESULT_ROW);
+  self->pending_rows = g_ptr_array_new_with_free_func (g_object_unref);
   g_list_store_append (parts, self->local_rows);
   g_list_store_append (parts, self->network_rows);
   self->merged = gtk_flatten_list_model_new (G_LIST_MODEL (g_steal_pointer (&parts)));
@@ -862,6 +929,7 @@ shoal_search_tab_dispose (GObject *object)
   g_clear_object (&self->merged);
   g_clear_object (&self->local_rows);
   g_clear_object (&self->network_rows);
+  g_clear_pointer (&self->pending_rows, g_ptr_array_unref);
   g_clear_object (&self->servent);
 
   G_OBJECT_CLASS (shoal_search_tab_parent_class)->dispose (object);

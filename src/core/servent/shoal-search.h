@@ -25,8 +25,9 @@ GQuark shoal_search_error_quark (void);
 
 /* New rows and changed counters reach the model at most this often. */
 #define SHOAL_SEARCH_BATCH_MS 250
-/* Rows kept at most; hits for further files are counted, not kept. */
-#define SHOAL_SEARCH_MAX_RESULTS 5000
+/* Rows kept at most; hits for further files are counted, not kept.
+ * (A popular word on the network brings a few thousand.) */
+#define SHOAL_SEARCH_MAX_RESULTS 10000
 
 typedef enum
 {
