@@ -7,6 +7,7 @@
 #include <glib/gstdio.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 
 #define STATUS_TIMEOUT_MS 10000
@@ -91,6 +92,16 @@ wait_listening (ShoalTestNode *node)
     }
 }
 
+/* In the child: a test that fails (an assertion aborts it) or is killed
+ * by meson's timeout takes its shoald with it, rather than leaving it on
+ * the test port for the next test. */
+static void
+die_with_parent (gpointer data)
+{
+  (void) data;
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
 void
 shoal_test_node_start (ShoalTestNode      *node,
                        const char * const *extra_args)
@@ -123,7 +134,7 @@ shoal_test_node_start (ShoalTestNode      *node,
   log_fd = g_open (log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   g_assert_cmpint (log_fd, >=, 0);
   g_spawn_async_with_fds (NULL, (char **) argv->pdata, env, G_SPAWN_DO_NOT_REAP_CHILD,
-                          NULL, NULL, &node->pid, -1, log_fd, log_fd, &error);
+                          die_with_parent, NULL, &node->pid, -1, log_fd, log_fd, &error);
   g_close (log_fd, NULL);
   g_assert_no_error (error);
   node->running = TRUE;
