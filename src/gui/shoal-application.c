@@ -7,12 +7,14 @@
 
 #include "shoal-data-lock.h"
 #include "shoal-preferences-window.h"
+#include "shoal-transfers-page.h"
 #include "shoal-window.h"
 
 /* On quit, how long peers get to receive our BYE: shoald waits longer, but
  * a window closing must not seem to hang. */
 #define QUIT_GRACE_MS 1000
 #define MAGNET_SCHEME "magnet"
+#define TRANSFERS_PAGE "transfers"
 #define WEBSITE "https://github.com/shoal/shoal"
 
 struct _ShoalApplication
@@ -257,6 +259,99 @@ on_quit (GSimpleAction *action,
   g_application_quit (G_APPLICATION (self));
 }
 
+/* A completed download's notification (SHOAL_TRANSFERS_PAGE_NOTIFICATION_ACTION):
+ * the window, on the Transfers page. */
+static void
+on_show_transfers (GSimpleAction *action,
+                   GVariant      *parameter,
+                   gpointer       user_data)
+{
+  ShoalWindow *window = ensure_window (user_data);
+
+  shoal_window_show_page (window, TRANSFERS_PAGE);
+  gtk_window_present (GTK_WINDOW (window));
+}
+
+/* Said in the window, which comes forward: the notification the user
+ * clicked is gone. */
+static void
+show_open_error (ShoalApplication *self,
+                 const char       *path,
+                 const char       *reason)
+{
+  ShoalWindow *window = ensure_window (self);
+  g_autofree char *name = g_filename_display_basename (path);
+  /* TRANSLATORS: the first %s is a file's name, the second why it could not be opened */
+  g_autofree char *text = g_strdup_printf (_("Could not open “%s”: %s"), name, reason);
+
+  shoal_window_show_toast (window, text);
+  gtk_window_present (GTK_WINDOW (window));
+}
+
+typedef struct
+{
+  ShoalApplication *application;
+  char             *path;
+} OpenDownload;
+
+static void
+open_download_free (OpenDownload *open)
+{
+  g_object_unref (open->application);
+  g_free (open->path);
+  g_free (open);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (OpenDownload, open_download_free)
+
+static void
+on_download_shown (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(OpenDownload) open = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!gtk_show_uri_full_finish (GTK_WINDOW (source), result, &error))
+    show_open_error (open->application, open->path, error->message);
+}
+
+/* The Open button of a completed download's notification
+ * (SHOAL_TRANSFERS_PAGE_NOTIFICATION_OPEN_ACTION): its path, as a
+ * bytestring. Anyone on the session bus may activate it: only a file
+ * that is there, a regular one, goes to the desktop's default app. */
+static void
+on_open_download (GSimpleAction *action,
+                  GVariant      *parameter,
+                  gpointer       user_data)
+{
+  ShoalApplication *self = user_data;
+  const char *path = g_variant_get_bytestring (parameter);
+  g_autoptr(GFile) file = NULL;
+  g_autofree char *uri = NULL;
+  OpenDownload *open;
+
+  if (!g_path_is_absolute (path))
+    {
+      show_open_error (self, path, _("it is not a file of this computer"));
+      return;
+    }
+  file = g_file_new_for_path (path);
+  /* One stat, so that the desktop is never asked to open what is gone
+   * or is not a plain file. */
+  if (g_file_query_file_type (file, G_FILE_QUERY_INFO_NONE, NULL) != G_FILE_TYPE_REGULAR)
+    {
+      show_open_error (self, path, _("it is no longer there"));
+      return;
+    }
+  uri = g_file_get_uri (file);
+  open = g_new0 (OpenDownload, 1);
+  open->application = g_object_ref (self);
+  open->path = g_strdup (path);
+  gtk_show_uri_full (GTK_WINDOW (find_window (self)), uri, GDK_CURRENT_TIME, NULL,
+                     on_download_shown, open);
+}
+
 static void
 update_action_states (ShoalApplication *self)
 {
@@ -302,6 +397,9 @@ static const GActionEntry app_actions[] = {
   { "about", on_about, NULL, NULL, NULL, { 0 } },
   { "quit", on_quit, NULL, NULL, NULL, { 0 } },
   { "start-again", on_start_again, NULL, NULL, NULL, { 0 } },
+  /* For the notifications of the Transfers page: see shoal-transfers-page.h. */
+  { "show-transfers", on_show_transfers, NULL, NULL, NULL, { 0 } },
+  { "open-download", on_open_download, "ay", NULL, NULL, { 0 } },
 };
 
 static const struct
@@ -395,7 +493,7 @@ shoal_application_open (GApplication  *application,
         added = TRUE;
     }
   if (added)
-    shoal_window_show_page (window, "transfers");
+    shoal_window_show_page (window, TRANSFERS_PAGE);
   gtk_window_present (GTK_WINDOW (window));
 }
 

@@ -68,6 +68,13 @@ notify_completed (ShoalTransfersPage *self,
     return;
   notification = g_notification_new (_("Download complete"));
   g_notification_set_body (notification, shoal_download_get_name (download));
+  g_notification_set_default_action (notification, SHOAL_TRANSFERS_PAGE_NOTIFICATION_ACTION);
+  /* A path, not the download: the file can still be opened once its row
+   * was cleared from the list. */
+  if (shoal_download_get_path (download) != NULL)
+    g_notification_add_button_with_target_value (notification, _("Open"),
+                                                  SHOAL_TRANSFERS_PAGE_NOTIFICATION_OPEN_ACTION,
+                                                  g_variant_new_bytestring (shoal_download_get_path (download)));
   id = g_strdup_printf (NOTIFICATION_ID_FORMAT, shoal_download_get_urn (download));
   g_application_send_notification (application, id, notification);
 }
@@ -93,11 +100,14 @@ create_download_row (gpointer item,
   return row;
 }
 
+/* The uploads listed are the servent's upload server's. */
 static GtkWidget *
 create_upload_row (gpointer item,
                    gpointer data)
 {
-  return shoal_upload_row_new (item);
+  ShoalTransfersPage *self = data;
+
+  return shoal_upload_row_new (shoal_servent_get_upload_server (self->servent), item);
 }
 
 static void

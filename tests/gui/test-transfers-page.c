@@ -1,13 +1,17 @@
 /* test-transfers-page.c — the Transfers page: a row per download with its
  * state in words, its buttons pausing, resuming and cancelling it, a real
- * download from a live shoald peer to "Done", and the notification sent
- * when it completes while the window is not active. */
+ * download from a live shoald peer to "Done", the notification sent when
+ * it completes while the window is not active and the application's
+ * actions it names, and upload rows: a live shoald's fetch, and an upload
+ * stopped from its row. */
 #include "gui-test-util.h"
+#include "shoal-application.h"
 #include "shoal-download-row.h"
 #include "shoal-test-node.h"
 #include "shoal-transfers-page.h"
 #include "shoal-upload-row.h"
 #include "shoal-urn.h"
+#include "shoal-window.h"
 
 #include <string.h>
 
@@ -24,6 +28,13 @@
 #define UPLOAD_SIZE (256 * 1024)
 #define SECOND_NAME "shoal-gui-second.bin"
 #define SECOND_SIZE (64 * 1024)
+/* A file a raw HTTP client fetches a range of, keeping the connection:
+ * an upload that waits until stopped. */
+#define STOPPED_NAME "shoal-gui-stopped.bin"
+#define STOPPED_SIZE 4096
+#define STOPPED_RANGE_LENGTH 100
+#define CLIENT_TIMEOUT_SECONDS 20
+#define READ_CHUNK 4096
 /* Time a notification would take to reach the server, were one sent. */
 #define NOTIFICATION_QUIET_MS 1000
 /* A file nobody has. */
@@ -34,6 +45,10 @@
 /* What GNotification sends through when this name has an owner. */
 #define NOTIFICATIONS_NAME "org.gtk.Notifications"
 #define NOTIFICATIONS_PATH "/org/gtk/Notifications"
+/* What the notification activates, as the application defines it. */
+#define SHOW_TRANSFERS_ACTION "show-transfers"
+#define OPEN_DOWNLOAD_ACTION "open-download"
+#define MISSING_FILE_NAME "gone-before-opened.ogg"
 
 /* A notification server on the session bus ------------------------------------- */
 
@@ -61,7 +76,44 @@ typedef struct
   char            *app_id;      /* of the last notification */
   char            *title;
   char            *body;
+  char            *default_action;
+  guint            n_buttons;
+  char            *button_label;   /* the first button's */
+  char            *button_action;
+  GVariant        *button_target;
 } Notifications;
+
+static void
+notifications_forget (Notifications *notifications)
+{
+  g_clear_pointer (&notifications->app_id, g_free);
+  g_clear_pointer (&notifications->title, g_free);
+  g_clear_pointer (&notifications->body, g_free);
+  g_clear_pointer (&notifications->default_action, g_free);
+  g_clear_pointer (&notifications->button_label, g_free);
+  g_clear_pointer (&notifications->button_action, g_free);
+  g_clear_pointer (&notifications->button_target, g_variant_unref);
+  notifications->n_buttons = 0;
+}
+
+/* GNotification's buttons: an aa{sv} of label, action and target. */
+static void
+notifications_record_buttons (Notifications *notifications,
+                              GVariant      *fields)
+{
+  g_autoptr(GVariant) buttons = g_variant_lookup_value (fields, "buttons", G_VARIANT_TYPE ("aa{sv}"));
+  g_autoptr(GVariant) first = NULL;
+
+  if (buttons == NULL)
+    return;
+  notifications->n_buttons = (guint) g_variant_n_children (buttons);
+  if (notifications->n_buttons == 0)
+    return;
+  first = g_variant_get_child_value (buttons, 0);
+  g_variant_lookup (first, "label", "s", &notifications->button_label);
+  g_variant_lookup (first, "action", "s", &notifications->button_action);
+  notifications->button_target = g_variant_lookup_value (first, "target", NULL);
+}
 
 static void
 on_notifications_call (GDBusConnection       *connection,
@@ -79,12 +131,12 @@ on_notifications_call (GDBusConnection       *connection,
     {
       g_autoptr(GVariant) fields = NULL;
 
-      g_clear_pointer (&notifications->app_id, g_free);
-      g_clear_pointer (&notifications->title, g_free);
-      g_clear_pointer (&notifications->body, g_free);
+      notifications_forget (notifications);
       g_variant_get (parameters, "(s&s@a{sv})", &notifications->app_id, NULL, &fields);
       g_variant_lookup (fields, "title", "s", &notifications->title);
       g_variant_lookup (fields, "body", "s", &notifications->body);
+      g_variant_lookup (fields, "default-action", "s", &notifications->default_action);
+      notifications_record_buttons (notifications, fields);
     }
   g_dbus_method_invocation_return_value (invocation, NULL);
 }
@@ -124,9 +176,7 @@ notifications_stop (Notifications *notifications)
   g_bus_unown_name (notifications->owner);
   g_dbus_connection_unregister_object (notifications->bus, notifications->registration);
   g_clear_object (&notifications->bus);
-  g_free (notifications->app_id);
-  g_free (notifications->title);
-  g_free (notifications->body);
+  notifications_forget (notifications);
 }
 
 static gboolean
@@ -219,16 +269,20 @@ find_button (ShoalDownloadRow *row,
   return button;
 }
 
-/* Clicks @action's button, which must be there to click. */
+/* Clicks @button, which must be there to click. */
+static void
+click_button (GtkWidget *button)
+{
+  g_assert_true (gtk_widget_get_mapped (button));
+  g_assert_true (gtk_widget_is_sensitive (button));
+  g_signal_emit_by_name (button, "clicked");
+}
+
 static void
 click (ShoalDownloadRow *row,
        const char       *action)
 {
-  GtkWidget *button = find_button (row, action);
-
-  g_assert_true (gtk_widget_get_mapped (button));
-  g_assert_true (gtk_widget_is_sensitive (button));
-  g_signal_emit_by_name (button, "clicked");
+  click_button (find_button (row, action));
 }
 
 /* Clicks the dialog's button for @response, as the user would. */
@@ -513,11 +567,20 @@ test_completed_download (void)
   g_assert_cmpstr (notifications.app_id, ==, APP_ID);
   g_assert_cmpstr (notifications.title, ==, "Download complete");
   g_assert_cmpstr (notifications.body, ==, SECOND_NAME);
+  /* Clicked, it shows the Transfers page; its one button opens the file,
+   * named by its path (test_notification_actions runs them). */
+  wanted = (RowWanted) { &fixture, shoal_download_row_get_download (row) };
+  second_path = g_strdup (shoal_download_get_path (wanted.download));
+  g_assert_cmpstr (notifications.default_action, ==, "app." SHOW_TRANSFERS_ACTION);
+  g_assert_cmpuint (notifications.n_buttons, ==, 1);
+  g_assert_cmpstr (notifications.button_label, ==, "Open");
+  g_assert_cmpstr (notifications.button_action, ==, "app." OPEN_DOWNLOAD_ACTION);
+  g_assert_nonnull (notifications.button_target);
+  g_assert_true (g_variant_is_of_type (notifications.button_target, G_VARIANT_TYPE_BYTESTRING));
+  g_assert_cmpstr (g_variant_get_bytestring (notifications.button_target), ==, second_path);
 
   /* A completed download leaves the list without a question; the file
    * stays. */
-  wanted = (RowWanted) { &fixture, shoal_download_row_get_download (row) };
-  second_path = g_strdup (shoal_download_get_path (wanted.download));
   click (row, SHOAL_DOWNLOAD_ROW_ACTION_CANCEL);
   shoal_test_wait_until (row_gone, &wanted, TIMEOUT_MS, "the row to go");
   g_assert_null (shoal_gui_find_message_dialog ());
@@ -537,16 +600,27 @@ library_hashed (gpointer data)
   return !shoal_library_get_busy (library) && shoal_library_get_hashed_count (library) == 1;
 }
 
+/* shoalctl's run: its output is kept, not let into the TAP stream. */
+typedef struct
+{
+  gboolean  done;
+  char     *output;
+} Fetch;
+
 static void
 on_fetched (GObject      *source,
             GAsyncResult *result,
             gpointer      data)
 {
+  Fetch *fetch = data;
   g_autoptr(GError) error = NULL;
 
-  g_assert_true (g_subprocess_wait_check_finish (G_SUBPROCESS (source), result, &error));
+  /* Done once the process exited and its output was all read. */
+  g_assert_true (g_subprocess_communicate_utf8_finish (G_SUBPROCESS (source), result,
+                                                       &fetch->output, NULL, &error));
   g_assert_no_error (error);
-  *(gboolean *) data = TRUE;
+  g_assert_true (g_subprocess_get_successful (G_SUBPROCESS (source)));
+  fetch->done = TRUE;
 }
 
 static gboolean
@@ -579,8 +653,9 @@ test_upload_row (void)
   g_autofree char *source = NULL;
   g_autoptr(GSubprocess) shoalctl = NULL;
   g_autoptr(GError) error = NULL;
+  g_autofree char *complete_line = NULL;
   Fixture fixture = { 0 };
-  gboolean fetched = FALSE;
+  Fetch fetch = { FALSE, NULL };
   GtkWidget *row;
 
   fixture_init_sharing (&fixture, TRUE);
@@ -595,11 +670,16 @@ test_upload_row (void)
                             shoal_node_manager_get_port (shoal_servent_get_node_manager (fixture.node.servent)));
   magnet = magnet_from (content, UPLOAD_NAME, source);
   shoal_test_node_start (fetching, NULL);
-  shoalctl = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, &error, g_getenv ("SHOALCTL"),
+  shoalctl = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, g_getenv ("SHOALCTL"),
                                "--data-dir", fetching->data_dir, "get", magnet, "--wait", NULL);
   g_assert_no_error (error);
-  g_subprocess_wait_check_async (shoalctl, NULL, on_fetched, &fetched);
-  shoal_test_wait_flag (&fetched, TIMEOUT_MS, "shoalctl get --wait");
+  g_subprocess_communicate_utf8_async (shoalctl, NULL, NULL, on_fetched, &fetch);
+  shoal_test_wait_flag (&fetch.done, TIMEOUT_MS, "shoalctl get --wait");
+  /* It showed the file's progress, then where it put it. */
+  complete_line = g_strdup_printf ("Complete: %s/complete/%s\n", fetching->data_dir, UPLOAD_NAME);
+  g_assert_nonnull (strstr (fetch.output, UPLOAD_NAME "  "));
+  g_assert_true (g_str_has_suffix (fetch.output, complete_line));
+  g_free (fetch.output);
 
   shoal_test_wait_until (upload_row_full, fixture.page, TIMEOUT_MS, "the upload row, all sent");
   row = shoal_gui_find_descendant (fixture.page, is_upload_row, NULL);
@@ -612,6 +692,313 @@ test_upload_row (void)
   fixture_clear (&fixture);
 }
 
+/* The application's side of the notification ------------------------------------ */
+
+typedef struct
+{
+  char             *root;
+  ShoalApplication *application;
+  gboolean          ran;
+} AppRun;
+
+/* On loopback, dialling nobody: the app runs, it does not join the
+ * network. */
+static char *
+write_app_config (const char *root)
+{
+  g_autofree char *downloads = g_build_filename (root, "downloads", NULL);
+  g_autofree char *text = g_strdup_printf ("[network]\n"
+                                           "port=0\n"
+                                           "listen-address=" LOOPBACK "\n"
+                                           "allow-private=true\n"
+                                           "lan-discovery=false\n"
+                                           "[bootstrap]\n"
+                                           "default-bootstrap=false\n"
+                                           "anchors-only=true\n"
+                                           "[transfers]\n"
+                                           "download-dir=%s\n", downloads);
+  char *path = g_build_filename (root, "shoal.conf", NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_file_set_contents (path, text, -1, &error);
+  g_assert_no_error (error);
+  return path;
+}
+
+static ShoalWindow *
+app_window (ShoalApplication *application)
+{
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (application)); l != NULL; l = l->next)
+    if (SHOAL_IS_WINDOW (l->data))
+      return l->data;
+  return NULL;
+}
+
+static void
+on_action_activated (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (reply);
+  *(gboolean *) data = TRUE;
+}
+
+/* As the notification server does when the user clicks: through the
+ * session bus, with the target the notification carried. */
+static void
+activate_over_bus (ShoalApplication *application,
+                   const char       *action,
+                   GVariant         *target)
+{
+  GApplication *app = G_APPLICATION (application);
+  GVariantBuilder targets;
+  gboolean done = FALSE;
+
+  g_variant_builder_init (&targets, G_VARIANT_TYPE ("av"));
+  if (target != NULL)
+    g_variant_builder_add (&targets, "v", target);
+  g_dbus_connection_call (g_application_get_dbus_connection (app), g_application_get_application_id (app),
+                          g_application_get_dbus_object_path (app), "org.freedesktop.Application",
+                          "ActivateAction", g_variant_new ("(sava{sv})", action, &targets, NULL),
+                          NULL, G_DBUS_CALL_FLAGS_NONE, -1, NULL, on_action_activated, &done);
+  shoal_test_wait_flag (&done, TIMEOUT_MS, action);
+}
+
+static gboolean
+run_notification_actions (gpointer data)
+{
+  AppRun *run = data;
+  GActionGroup *actions = G_ACTION_GROUP (run->application);
+  ShoalWindow *window = app_window (run->application);
+  g_autofree char *missing = g_build_filename (run->root, "downloads", MISSING_FILE_NAME, NULL);
+  const GVariantType *type;
+
+  g_assert_nonnull (window);
+  shoal_test_wait_until (shoal_gui_widget_mapped, window, TIMEOUT_MS, "the window on screen");
+  shoal_window_show_page (window, "network");
+  g_assert_cmpstr (shoal_window_get_page (window), ==, "network");
+
+  /* The notification clicked: the Transfers page comes forward. */
+  g_assert_true (g_action_group_get_action_enabled (actions, SHOW_TRANSFERS_ACTION));
+  g_assert_null (g_action_group_get_action_parameter_type (actions, SHOW_TRANSFERS_ACTION));
+  activate_over_bus (run->application, SHOW_TRANSFERS_ACTION, NULL);
+  g_assert_cmpstr (shoal_window_get_page (window), ==, "transfers");
+  shoal_test_wait_until (shoal_gui_widget_mapped, shoal_window_get_page_widget (window, "transfers"),
+                         TIMEOUT_MS, "the Transfers page on screen");
+
+  /* Its Open button, for a file gone since: the window says so, and no
+   * application is launched. */
+  g_assert_true (g_action_group_get_action_enabled (actions, OPEN_DOWNLOAD_ACTION));
+  type = g_action_group_get_action_parameter_type (actions, OPEN_DOWNLOAD_ACTION);
+  g_assert_nonnull (type);
+  g_assert_true (g_variant_type_equal (type, G_VARIANT_TYPE_BYTESTRING));
+  g_assert_false (shoal_gui_label_shown (GTK_WIDGET (window), "Could not open"));
+  activate_over_bus (run->application, OPEN_DOWNLOAD_ACTION, g_variant_new_bytestring (missing));
+  shoal_gui_wait_label (GTK_WIDGET (window), "Could not open “" MISSING_FILE_NAME "”: it is no longer there",
+                        TRUE);
+
+  run->ran = TRUE;
+  g_action_group_activate_action (actions, "quit", NULL);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_app_activated (GApplication *application,
+                  AppRun       *run)
+{
+  g_idle_add (run_notification_actions, run);
+}
+
+/* shoal --data-dir ROOT/data --config ROOT/shoal.conf, as the desktop
+ * starts it, until the test's body quits it. */
+static void
+run_application (AppRun *run)
+{
+  g_autofree char *data_dir = g_build_filename (run->root, "data", NULL);
+  g_autofree char *config = write_app_config (run->root);
+  char *args[] = { (char *) "shoal", (char *) "--data-dir", data_dir, (char *) "--config", config, NULL };
+
+  run->application = shoal_application_new ();
+  g_signal_connect_after (run->application, "activate", G_CALLBACK (on_app_activated), run);
+  g_assert_cmpint (g_application_run (G_APPLICATION (run->application), G_N_ELEMENTS (args) - 1, args),
+                   ==, 0);
+}
+
+/* The real application runs the actions the notification of
+ * test_completed_download names, as the notification server would. */
+static void
+test_notification_actions (void)
+{
+  g_autoptr(GError) error = NULL;
+  AppRun run = { NULL, NULL, FALSE };
+
+  run.root = g_dir_make_tmp ("shoal-gui-notification-XXXXXX", &error);
+  g_assert_no_error (error);
+  run_application (&run);
+  g_assert_true (run.ran);
+  /* Nothing keeps it. */
+  g_object_add_weak_pointer (G_OBJECT (run.application), (gpointer *) &run.application);
+  g_object_unref (run.application);
+  g_assert_null (run.application);
+  shoal_test_remove_tree (run.root);
+  g_free (run.root);
+}
+
+/* An upload stopped from its row ------------------------------------------------- */
+
+static char *
+urn_of (const char *content)
+{
+  g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA1);
+  guint8 sha1[SHOAL_SHA1_SIZE];
+  gsize length = sizeof sha1;
+
+  g_checksum_update (checksum, (const guchar *) content, (gssize) strlen (content));
+  g_checksum_get_digest (checksum, sha1, &length);
+  return shoal_urn_format_sha1 (sha1);
+}
+
+/* A downloader by hand: one range of @urn asked on a connection it
+ * keeps. The kernel accepts it before our main loop does; the answer is
+ * read once the upload is known to have sent it. */
+static GSocketConnection *
+ask_range (guint16     port,
+           const char *urn)
+{
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new_from_string (LOOPBACK, port);
+  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                                            G_SOCKET_PROTOCOL_TCP, NULL);
+  g_autofree char *request = g_strdup_printf ("GET /uri-res/N2R?%s HTTP/1.1\r\nHost: " LOOPBACK "\r\n"
+                                              "Range: bytes=0-%u\r\n\r\n",
+                                              urn, STOPPED_RANGE_LENGTH - 1);
+  g_autoptr(GError) error = NULL;
+  GSocketConnection *connection;
+
+  g_assert_nonnull (socket);
+  g_socket_set_timeout (socket, CLIENT_TIMEOUT_SECONDS);
+  g_socket_connect (socket, address, NULL, &error);
+  g_assert_no_error (error);
+  connection = g_socket_connection_factory_create_connection (socket);
+  g_assert_true (g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (connection)),
+                                            request, strlen (request), NULL, NULL, &error));
+  g_assert_no_error (error);
+  return connection;
+}
+
+/* Everything until the server closes; a timeout fails the test. */
+static GString *
+read_to_end (GSocketConnection *connection)
+{
+  GInputStream *input = g_io_stream_get_input_stream (G_IO_STREAM (connection));
+  GString *received = g_string_new (NULL);
+  char chunk[READ_CHUNK];
+  gssize n_read;
+
+  do
+    {
+      g_autoptr(GError) error = NULL;
+
+      n_read = g_input_stream_read (input, chunk, sizeof chunk, NULL, &error);
+      g_assert_no_error (error);
+      g_string_append_len (received, chunk, MAX (n_read, 0));
+    }
+  while (n_read > 0);
+  return received;
+}
+
+static gboolean
+is_stop_button (GtkWidget     *widget,
+                gconstpointer  data)
+{
+  return is_button_for (widget, SHOAL_UPLOAD_ROW_ACTION_STOP);
+}
+
+typedef struct
+{
+  GtkWidget  *page;
+  const char *text;
+} UploadRowText;
+
+/* The upload row on screen whose state begins with @text. */
+static gboolean
+upload_row_says (gpointer data)
+{
+  UploadRowText *wanted = data;
+  GtkWidget *row = shoal_gui_find_descendant (wanted->page, is_upload_row, NULL);
+
+  return row != NULL && gtk_widget_get_mapped (row) &&
+         g_str_has_prefix (shoal_upload_row_get_state_text (SHOAL_UPLOAD_ROW (row)), wanted->text) &&
+         shoal_gui_label_shown (row, wanted->text);
+}
+
+static gboolean
+slots_free (gpointer data)
+{
+  ShoalUploadStats stats;
+
+  shoal_upload_server_get_stats (data, &stats);
+  return stats.uploads == 0 && stats.connections == 0;
+}
+
+/* A downloader keeps its connection after a range: the row waits for it,
+ * with a stop button, which closes the connection under it; the row then
+ * says so, without the button. */
+static void
+test_upload_stopped (void)
+{
+  g_autofree char *content = make_content (STOPPED_SIZE, 'q');
+  g_autofree char *urn = urn_of (content);
+  g_autofree char *folder = NULL;
+  g_autoptr(GSocketConnection) client = NULL;
+  g_autoptr(GString) received = NULL;
+  g_autofree char *range_end = NULL;
+  ShoalUploadServer *server;
+  UploadRowText wanted;
+  Fixture fixture = { 0 };
+  ShoalUpload *upload;
+  GtkWidget *button;
+  GtkWidget *row;
+
+  fixture_init_sharing (&fixture, TRUE);
+  server = shoal_servent_get_upload_server (fixture.node.servent);
+  folder = g_build_filename (fixture.node.data_dir, "shared", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (folder, 0700), ==, 0);
+  shoal_gui_write_file (folder, STOPPED_NAME, content, -1);
+  shoal_gui_share_folder (fixture.node.library, folder);
+  shoal_test_wait_until (library_hashed, fixture.node.library, TIMEOUT_MS, "the shared file's hash");
+
+  client = ask_range (shoal_node_manager_get_port (shoal_servent_get_node_manager (fixture.node.servent)), urn);
+  wanted = (UploadRowText) { fixture.page, "Waiting for " LOOPBACK };
+  shoal_test_wait_until (upload_row_says, &wanted, TIMEOUT_MS, "the upload row, waiting");
+  row = shoal_gui_find_descendant (fixture.page, is_upload_row, NULL);
+  upload = shoal_upload_row_get_upload (SHOAL_UPLOAD_ROW (row));
+  g_assert_true (shoal_gui_label_shown (row, STOPPED_NAME));
+  g_assert_cmpuint (shoal_upload_get_done (upload), ==, STOPPED_RANGE_LENGTH);
+  button = shoal_gui_find_descendant (row, is_stop_button, NULL);
+  g_assert_nonnull (button);
+  g_assert_cmpstr (gtk_widget_get_tooltip_text (button), ==, "Stop Upload");
+  g_assert_null (gtk_button_get_label (GTK_BUTTON (button)));
+
+  click_button (button);
+  g_assert_cmpint (shoal_upload_get_state (upload), ==, SHOAL_UPLOAD_STATE_STOPPED);
+  wanted.text = "Stopped by you";
+  shoal_test_wait_until (upload_row_says, &wanted, TIMEOUT_MS, "the upload row, stopped");
+  g_assert_false (gtk_widget_get_visible (button));
+
+  /* The downloader had its range, then the connection closed. */
+  received = read_to_end (client);
+  range_end = g_strdup_printf ("\r\n\r\n%.*s", STOPPED_RANGE_LENGTH, content);
+  g_assert_true (g_str_has_prefix (received->str, "HTTP/1.1 206 "));
+  g_assert_true (g_str_has_suffix (received->str, range_end));
+  shoal_test_wait_until (slots_free, server, TIMEOUT_MS, "the upload slot to be given back");
+
+  fixture_clear (&fixture);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -620,6 +1007,8 @@ main (int    argc,
   g_test_add_func ("/transfers-page/empty", test_empty);
   g_test_add_func ("/transfers-page/row-buttons", test_row_buttons);
   g_test_add_func ("/transfers-page/completed-download", test_completed_download);
+  g_test_add_func ("/transfers-page/notification-actions", test_notification_actions);
   g_test_add_func ("/transfers-page/upload-row", test_upload_row);
+  g_test_add_func ("/transfers-page/upload-stopped", test_upload_stopped);
   return g_test_run ();
 }

@@ -1,7 +1,7 @@
 /* test-uploads.c — the upload server's uploads list: a ShoalUpload per
  * connection and file, its progress and end, the signals on the thread
- * that made the server, the cap on finished uploads, and the list as
- * ShoalTransfers hands it to front ends. */
+ * that made the server, the cap on finished uploads, uploads stopped on
+ * purpose, and the list as ShoalTransfers hands it to front ends. */
 #include "shoal-library.h"
 #include "shoal-listener.h"
 #include "shoal-test-loop.h"
@@ -93,7 +93,8 @@ on_upload_finished (ShoalUploadServer *server,
   ShoalUploadState state = shoal_upload_get_state (upload);
 
   assert_on_owner (events);
-  g_assert_true (state == SHOAL_UPLOAD_STATE_DONE || state == SHOAL_UPLOAD_STATE_FAILED);
+  g_assert_true (state == SHOAL_UPLOAD_STATE_DONE || state == SHOAL_UPLOAD_STATE_FAILED ||
+                 state == SHOAL_UPLOAD_STATE_STOPPED);
   g_ptr_array_add (events->finished, g_object_ref (upload));
 }
 
@@ -300,6 +301,29 @@ client_fill (Client *client)
     return FALSE;
   g_byte_array_append (client->input, chunk, (guint) n_read);
   return TRUE;
+}
+
+/* Bytes received until the server closed the connection, those already
+ * in @client's input included; an error (a timeout) fails the test. */
+static guint64
+client_read_to_end (Client *client)
+{
+  GInputStream *input = g_io_stream_get_input_stream (G_IO_STREAM (client->connection));
+  guint64 total = client->input->len;
+  guint8 chunk[READ_CHUNK];
+  gssize n_read;
+
+  g_byte_array_set_size (client->input, 0);
+  do
+    {
+      g_autoptr(GError) error = NULL;
+
+      n_read = g_input_stream_read (input, chunk, sizeof chunk, NULL, &error);
+      g_assert_no_error (error);
+      total += (guint64) MAX (n_read, 0);
+    }
+  while (n_read > 0);
+  return total;
 }
 
 static gssize
@@ -695,6 +719,184 @@ test_stop (void)
   g_assert_no_error (error);
 }
 
+/* Cancelling: the connection closes under the downloader, the upload is
+ * STOPPED at once and finished once, its slot and connection go. The
+ * client tells when it is in place, then reads until the server closes. */
+typedef struct
+{
+  const char *request;
+  gint        in_place;
+  gint        cancelled;
+  guint64     received;    /* body bytes, once the server closed */
+} Cancel;
+
+static void
+cancel_client_in_place (Cancel *cancel)
+{
+  g_atomic_int_set (&cancel->in_place, TRUE);
+  g_main_context_wakeup (NULL);
+  client_wait_flag (&cancel->cancelled);
+}
+
+/* A big body the client does not read: sending when cancelled. */
+static gpointer
+cancel_sending_main (gpointer data)
+{
+  Cancel *cancel = data;
+  g_autoptr(Client) client = client_connect_with_buffer (CLIENT_RECEIVE_BUFFER);
+  guint64 length;
+
+  client_send (client, cancel->request);
+  g_assert_cmpuint (client_read_head (client, &length), ==, 200);
+  g_assert_cmpuint (length, ==, BIG_FILE_SIZE);
+  cancel_client_in_place (cancel);
+  cancel->received = client_read_to_end (client);
+  return NULL;
+}
+
+/* A range read in full over keep-alive: waiting when cancelled. */
+static gpointer
+cancel_waiting_main (gpointer data)
+{
+  Cancel *cancel = data;
+  g_autoptr(Client) client = client_connect ();
+
+  g_assert_cmpuint (client_get (client, "GET", FILE_SMALL, "0-99"), ==, 206);
+  cancel_client_in_place (cancel);
+  cancel->received = client_read_to_end (client);
+  return NULL;
+}
+
+typedef struct
+{
+  guint            position;
+  ShoalUploadState state;
+} Listed;
+
+static gboolean
+upload_listed_in_state (gpointer data)
+{
+  Listed *listed = data;
+
+  return g_list_model_get_n_items (shoal_upload_server_get_uploads (fixture.server)) > listed->position &&
+         shoal_upload_get_state (upload_at (listed->position)) == listed->state;
+}
+
+static gboolean
+server_let_go (gpointer data)
+{
+  const ShoalUploadStats *before = data;
+  ShoalUploadStats stats;
+
+  shoal_upload_server_get_stats (fixture.server, &stats);
+  return stats.connections == before->connections && stats.uploads == before->uploads;
+}
+
+static void
+run_cancel (ClientFunc        client_main,
+            const char       *request,
+            ShoalUploadState  running_state,
+            ShoalUpload     **upload_out,
+            guint64          *received)
+{
+  GListModel *uploads = shoal_upload_server_get_uploads (fixture.server);
+  Listed listed = { g_list_model_get_n_items (uploads), running_state };
+  guint finished = fixture.events.finished->len;
+  Cancel cancel = { request, FALSE, FALSE, 0 };
+  ClientJob job = { client_main, &cancel, FALSE };
+  ShoalUploadStats before;
+  ShoalUploadStats after;
+  ShoalUpload *upload;
+  GThread *thread;
+
+  shoal_upload_server_get_stats (fixture.server, &before);
+  thread = g_thread_new ("client", client_job_main, &job);
+  shoal_test_wait_until (flag_is_set, &cancel.in_place, TEST_TIMEOUT_MS, "the client in place");
+  shoal_test_poll_until (upload_listed_in_state, &listed, POLL_INTERVAL_MS, TEST_TIMEOUT_MS,
+                         "the upload to run");
+  upload = upload_at (listed.position);
+  shoal_upload_server_get_stats (fixture.server, &after);
+  g_assert_cmpuint (after.uploads, ==, before.uploads + 1);
+  g_assert_cmpuint (after.connections, ==, before.connections + 1);
+
+  /* As from a callback of the main loop, which owns its context. */
+  g_assert_true (g_main_context_acquire (NULL));
+  g_assert_true (shoal_upload_server_cancel (fixture.server, upload));
+  /* Final before the call returns, and announced once. */
+  g_assert_cmpint (shoal_upload_get_state (upload), ==, SHOAL_UPLOAD_STATE_STOPPED);
+  g_assert_cmpuint (fixture.events.finished->len, ==, finished + 1);
+  g_assert_true (g_ptr_array_index (fixture.events.finished, finished) == upload);
+  g_assert_false (shoal_upload_server_cancel (fixture.server, upload));
+  g_main_context_release (NULL);
+  g_atomic_int_set (&cancel.cancelled, TRUE);
+
+  /* The client sees the connection close; the slot and the connection
+   * are given back, and the close, reported late, changes nothing. */
+  shoal_test_wait_until (client_job_done, &job, TEST_TIMEOUT_MS, "the client to see the close");
+  g_thread_join (thread);
+  shoal_test_poll_until (server_let_go, &before, POLL_INTERVAL_MS, TEST_TIMEOUT_MS,
+                         "the slot and the connection to go");
+  shoal_test_wait_ms (POLL_INTERVAL_MS);
+  g_assert_cmpint (shoal_upload_get_state (upload), ==, SHOAL_UPLOAD_STATE_STOPPED);
+  g_assert_cmpuint (fixture.events.finished->len, ==, finished + 1);
+  g_assert_true (is_listed (upload));
+  *upload_out = upload;
+  *received = cancel.received;
+}
+
+static void
+test_cancel_sending (void)
+{
+  g_autofree char *request = g_strdup_printf ("GET /uri-res/N2R?%s HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+                                              fixture.urns[FILE_BIG]);
+  ShoalUploadStats before;
+  ShoalUploadStats after;
+  ShoalUpload *upload;
+  guint64 received;
+
+  shoal_upload_server_get_stats (fixture.server, &before);
+  run_cancel (cancel_sending_main, request, SHOAL_UPLOAD_STATE_SENDING, &upload, &received);
+  g_assert_cmpuint (received, <, BIG_FILE_SIZE);
+  /* Nothing was sent in full. */
+  assert_upload (upload, FILE_BIG, 0, BIG_FILE_SIZE - 1, 0, SHOAL_UPLOAD_STATE_STOPPED);
+  shoal_upload_server_get_stats (fixture.server, &after);
+  g_assert_cmpuint (after.requests, ==, before.requests + 1);
+  g_assert_cmpuint (after.bytes_served, ==, before.bytes_served);
+}
+
+static void
+test_cancel_waiting (void)
+{
+  ShoalUploadStats before;
+  ShoalUploadStats after;
+  ShoalUpload *upload;
+  guint64 received;
+
+  shoal_upload_server_get_stats (fixture.server, &before);
+  run_cancel (cancel_waiting_main, NULL, SHOAL_UPLOAD_STATE_WAITING, &upload, &received);
+  g_assert_cmpuint (received, ==, 0);
+  assert_upload (upload, FILE_SMALL, 0, 99, 100, SHOAL_UPLOAD_STATE_STOPPED);
+  shoal_upload_server_get_stats (fixture.server, &after);
+  g_assert_cmpuint (after.bytes_served, ==, before.bytes_served + 100);
+}
+
+/* Finished ones, and another server's, are not this server's to stop. */
+static void
+test_cancel_finished (void)
+{
+  g_autoptr(ShoalUploadServer) other = shoal_upload_server_new (fixture.data_dir);
+  guint finished = fixture.events.finished->len;
+  ShoalUpload *upload;
+
+  single_get ("GET", FILE_SMALL);
+  wait_finished (finished + 1);
+  upload = g_ptr_array_index (fixture.events.finished, finished);
+  g_assert_false (shoal_upload_server_cancel (fixture.server, upload));
+  g_assert_false (shoal_upload_server_cancel (other, upload));
+  g_assert_cmpint (shoal_upload_get_state (upload), ==, SHOAL_UPLOAD_STATE_DONE);
+  g_assert_cmpuint (fixture.events.finished->len, ==, finished + 1);
+}
+
 /* The fixture: a library, indexed once, then served ------------------------------ */
 
 static GBytes *
@@ -872,6 +1074,9 @@ main (int    argc,
   g_test_add_func ("/uploads/owner-context", test_owner_context);
   g_test_add_func ("/uploads/transfers", test_transfers);
   g_test_add_func ("/uploads/stop", test_stop);
+  g_test_add_func ("/uploads/cancel-sending", test_cancel_sending);
+  g_test_add_func ("/uploads/cancel-waiting", test_cancel_waiting);
+  g_test_add_func ("/uploads/cancel-finished", test_cancel_finished);
   status = g_test_run ();
   teardown_fixture ();
   return status;

@@ -125,6 +125,7 @@ G_DEFINE_FINAL_TYPE (ShoalUploadServer, shoal_upload_server, G_TYPE_OBJECT)
 typedef struct
 {
   char          address[INET6_ADDRSTRLEN];
+  int           fd;          /* libmicrohttpd's socket, -1 if it did not say */
   gboolean      holds_slot;
   UploadRecord *upload;      /* its current upload, or NULL */
 } Peer;
@@ -254,6 +255,7 @@ typedef struct
   guint    completed;     /* of them, those that ended, in full or not */
   gboolean failed;        /* one was cut short */
   gboolean ended;         /* its connection closed or went on with another file */
+  gboolean stopped;       /* cancel() shut its connection down */
 } UploadProgress;
 
 /* One upload: one connection's GETs of one file. A single allocation,
@@ -266,6 +268,11 @@ struct _UploadRecord
   Owner          *owner;
   UploadRecord   *previous;    /* the one this one ended, reported with it */
   GList           link;        /* in the server's unfinished queue (lock) */
+  /* Its connection's socket until it ends, then -1 (lock). libmicrohttpd
+   * tells of a close, which ends the upload under the lock, before it
+   * closes the socket: read under the lock, the descriptor is never one
+   * that another connection reused. */
+  int             fd;
   /* Constant once posted. */
   guint32         file_index;
   guint8          sha1[SHOAL_SHA1_SIZE];
@@ -320,6 +327,7 @@ upload_record_new (Owner                  *owner,
   memcpy (record->sha1, file->sha1, SHOAL_SHA1_SIZE);
   record->size = file->stat.size;
   memcpy (record->peer, peer->address, sizeof record->peer);
+  record->fd = peer->fd;
   memcpy (record->text, file->name, name_size);
   record->name = record->text;
   if (user_agent != NULL)
@@ -372,6 +380,7 @@ static void
 end_upload_locked (UploadRecord *record)
 {
   record->progress.ended = TRUE;
+  record->fd = -1;
   if (record->progress.completed < record->progress.requests)
     record->progress.failed = TRUE;
 }
@@ -498,6 +507,14 @@ start_upload (ShoalUploadServer    *self,
   g_signal_emit (self, signals[SIGNAL_UPLOAD_STARTED], 0, record->upload);
 }
 
+static ShoalUploadState
+final_state (const UploadProgress *progress)
+{
+  if (progress->stopped)
+    return SHOAL_UPLOAD_STATE_STOPPED;
+  return progress->failed ? SHOAL_UPLOAD_STATE_FAILED : SHOAL_UPLOAD_STATE_DONE;
+}
+
 static void
 finish_upload (ShoalUploadServer    *self,
                UploadRecord         *record,
@@ -513,8 +530,7 @@ finish_upload (ShoalUploadServer    *self,
   g_queue_push_tail (&self->finished, g_object_ref (upload));
   shoal_upload_set_progress (upload, progress->range_start, progress->range_end,
                              progress->done, 0);
-  shoal_upload_set_state (upload, progress->failed ? SHOAL_UPLOAD_STATE_FAILED
-                                                   : SHOAL_UPLOAD_STATE_DONE);
+  shoal_upload_set_state (upload, final_state (progress));
   g_signal_emit (self, signals[SIGNAL_UPLOAD_FINISHED], 0, upload);
   drop_old_finished (self);
 }
@@ -546,7 +562,7 @@ sync_upload (ShoalUploadServer *self,
     start_upload (self, record, &progress);
   if (record->finished)
     return;  /* a handler stopped the server */
-  if (progress.ended)
+  if (progress.ended || progress.stopped)
     {
       finish_upload (self, record, &progress);
       return;
@@ -1504,9 +1520,12 @@ on_connection_event (void                               *data,
     {
       const union MHD_ConnectionInfo *info =
         MHD_get_connection_info (connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+      const union MHD_ConnectionInfo *fd_info =
+        MHD_get_connection_info (connection, MHD_CONNECTION_INFO_CONNECTION_FD);
 
       peer = g_new0 (Peer, 1);
       format_peer_address (info != NULL ? info->client_addr : NULL, peer->address);
+      peer->fd = fd_info != NULL ? fd_info->connect_fd : -1;
       *socket_context = peer;
       g_mutex_lock (&self->lock);
       self->stats.connections++;
@@ -1899,6 +1918,56 @@ shoal_upload_server_get_uploads (ShoalUploadServer *self)
 {
   g_return_val_if_fail (SHOAL_IS_UPLOAD_SERVER (self), NULL);
   return G_LIST_MODEL (self->upload_list);
+}
+
+/* Called with the lock held; the owner's thread, which alone sets
+ * record->upload. */
+static UploadRecord *
+find_unfinished_locked (ShoalUploadServer *self,
+                        ShoalUpload       *upload)
+{
+  for (GList *link = self->unfinished.head; link != NULL; link = link->next)
+    {
+      UploadRecord *record = link->data;
+
+      if (record->upload == upload)
+        return record;
+    }
+  return NULL;
+}
+
+gboolean
+shoal_upload_server_cancel (ShoalUploadServer *self,
+                            ShoalUpload       *upload)
+{
+  UploadRecord *record;
+  gboolean stopping = FALSE;
+
+  g_return_val_if_fail (SHOAL_IS_UPLOAD_SERVER (self), FALSE);
+  g_return_val_if_fail (SHOAL_IS_UPLOAD (upload), FALSE);
+  g_mutex_lock (&self->lock);
+  record = find_unfinished_locked (self, upload);
+  if (record != NULL)
+    {
+      upload_record_ref (record);
+      /* One that ended already finishes as it ended. */
+      stopping = !record->progress.ended;
+      if (stopping)
+        {
+          record->progress.stopped = TRUE;
+          /* libmicrohttpd has no call to close a connection from
+           * outside its handlers: its next send or receive fails, and
+           * it closes the connection as one the peer cut. */
+          if (record->fd >= 0 && shutdown (record->fd, SHUT_RDWR) != 0)
+            g_debug ("cannot shut an upload's connection down: %s", g_strerror (errno));
+        }
+    }
+  g_mutex_unlock (&self->lock);
+  if (record == NULL)
+    return FALSE;
+  sync_upload (self, record, FALSE);
+  upload_record_unref (record);
+  return stopping;
 }
 
 void

@@ -131,7 +131,8 @@ void               shoal_upload_server_get_stats   (ShoalUploadServer *self,
  * - ::upload-started (ShoalUpload *upload): it was added to the list;
  * - ::upload-finished (ShoalUpload *upload): it is DONE or FAILED, which
  *   it becomes when its connection closes (or asks for another file);
- *   stopping the server finishes every upload before it returns.
+ *   stopping the server finishes every upload before it returns; or
+ *   STOPPED, at once, by shoal_upload_server_cancel().
  * Progress is read every SHOAL_UPLOAD_SERVER_TICK_MS while an upload
  * runs. A ShoalUpload's throttled notifications go to the thread-default
  * context when it is made, which is that context as long as its loop
@@ -143,5 +144,17 @@ void               shoal_upload_server_get_stats   (ShoalUploadServer *self,
  * finished ones, in the order they started: a GListModel of ShoalUpload
  * (transfer none), for as long as the server lives. */
 GListModel        *shoal_upload_server_get_uploads (ShoalUploadServer *self);
+
+/* On the thread that made the server, as the list.
+ *
+ * Stops @upload, one of the list's SENDING or WAITING ones: its
+ * connection is shut down (libmicrohttpd closes it a moment later, which
+ * frees its slot) and, before this returns, @upload turns STOPPED and
+ * ::upload-finished is emitted. Its done stays at the bodies sent in
+ * full. FALSE, and nothing done, when @upload is not running on this
+ * server (finished already, or another server's). Nothing keeps the
+ * downloader from asking again: that is a new upload. */
+gboolean           shoal_upload_server_cancel      (ShoalUploadServer *self,
+                                                    ShoalUpload       *upload);
 
 G_END_DECLS

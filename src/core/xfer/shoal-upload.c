@@ -45,7 +45,8 @@ G_DEFINE_ENUM_TYPE (ShoalUploadState, shoal_upload_state,
                     G_DEFINE_ENUM_VALUE (SHOAL_UPLOAD_STATE_SENDING, "sending"),
                     G_DEFINE_ENUM_VALUE (SHOAL_UPLOAD_STATE_WAITING, "waiting"),
                     G_DEFINE_ENUM_VALUE (SHOAL_UPLOAD_STATE_DONE, "done"),
-                    G_DEFINE_ENUM_VALUE (SHOAL_UPLOAD_STATE_FAILED, "failed"))
+                    G_DEFINE_ENUM_VALUE (SHOAL_UPLOAD_STATE_FAILED, "failed"),
+                    G_DEFINE_ENUM_VALUE (SHOAL_UPLOAD_STATE_STOPPED, "stopped"))
 
 /* Throttled notifications ------------------------------------------------- */
 

@@ -24,6 +24,10 @@ G_DECLARE_FINAL_TYPE (ShoalUpload, shoal_upload, SHOAL, UPLOAD, GObject)
  *   another file) after every body was sent in full
  * @SHOAL_UPLOAD_STATE_FAILED: a body was cut short: the downloader went
  *   away, the connection timed out, or the server stopped
+ * @SHOAL_UPLOAD_STATE_STOPPED: we closed its connection on purpose
+ *   (shoal_upload_server_cancel()), whatever it was sending
+ *
+ * DONE, FAILED and STOPPED are final.
  */
 typedef enum
 {
@@ -31,6 +35,7 @@ typedef enum
   SHOAL_UPLOAD_STATE_WAITING,
   SHOAL_UPLOAD_STATE_DONE,
   SHOAL_UPLOAD_STATE_FAILED,
+  SHOAL_UPLOAD_STATE_STOPPED,
 } ShoalUploadState;
 
 #define SHOAL_TYPE_UPLOAD_STATE (shoal_upload_state_get_type ())
