@@ -22,6 +22,26 @@
 #define ROW_SLICE 50
 #define ROW_SLICE_BUDGET_US (8 * G_TIME_SPAN_MILLISECOND)
 
+/* GTK 4.8 cannot say which column a column view sorts by first (the
+ * sorter's primary-sort-column came with 4.10), and the tab needs to know
+ * to re-sort when the Sources column's counts change. Each column's
+ * sorter is wrapped in one that notes, while the tab probes, which column
+ * the view asks first: two rows of the same result tie on every column,
+ * so comparing them makes the view ask each column it sorts by, in its
+ * order. */
+typedef struct
+{
+  gboolean             probing;
+  GtkColumnViewColumn *first_asked;   /* compared, never dereferenced */
+} SortProbe;
+
+typedef struct
+{
+  SortProbe           *probe;         /* a GRcBox shared with the tab */
+  GtkSorter           *sorter;        /* the column's own, from the .ui */
+  GtkColumnViewColumn *column;        /* the column owns this: no ref */
+} ColumnSorter;
+
 /* The type filter's choices after "Any type", in its order. */
 static const ShoalFileKind kind_choices[] = {
   SHOAL_FILE_KIND_AUDIO,
@@ -64,6 +84,7 @@ struct _ShoalSearchTab
   GtkFilterListModel *filtered;
   GtkSortListModel   *sorted;
   GtkSingleSelection *selection;
+  SortProbe          *sort_probe;
   GtkWidget          *result_popover;
 
   /* Template children. */
@@ -74,6 +95,7 @@ struct _ShoalSearchTab
   GtkLabel           *counters_label;
   GtkStack           *stack;
   GtkColumnView      *column_view;
+  GtkColumnViewColumn *sources_column;
   GMenuModel         *result_menu;
 };
 
@@ -363,6 +385,85 @@ queue_row (ShoalSearchTab *self,
                                             self, NULL);
 }
 
+/* Helpers: sorting --------------------------------------------------------- */
+
+static void
+column_sorter_free (gpointer data)
+{
+  ColumnSorter *wrapper = data;
+
+  g_rc_box_release (wrapper->probe);
+  g_object_unref (wrapper->sorter);
+  g_free (wrapper);
+}
+
+static int
+compare_in_column (gconstpointer a,
+                   gconstpointer b,
+                   gpointer      data)
+{
+  ColumnSorter *wrapper = data;
+
+  if (wrapper->probe->probing && wrapper->probe->first_asked == NULL)
+    wrapper->probe->first_asked = wrapper->column;
+  return gtk_sorter_compare (wrapper->sorter, (gpointer) a, (gpointer) b);
+}
+
+/* The .ui's sorters never change (their expressions are fixed): the
+ * wrappers need not pass "changed" on. */
+static void
+wrap_column_sorters (ShoalSearchTab *self)
+{
+  GListModel *columns = gtk_column_view_get_columns (self->column_view);
+
+  self->sort_probe = g_rc_box_new0 (SortProbe);
+  for (guint i = 0; i < g_list_model_get_n_items (columns); i++)
+    {
+      g_autoptr(GtkColumnViewColumn) column = g_list_model_get_item (columns, i);
+      GtkSorter *sorter = gtk_column_view_column_get_sorter (column);
+      g_autoptr(GtkCustomSorter) wrapped = NULL;
+      ColumnSorter *wrapper;
+
+      if (sorter == NULL)
+        continue;
+      wrapper = g_new0 (ColumnSorter, 1);
+      wrapper->probe = g_rc_box_acquire (self->sort_probe);
+      wrapper->sorter = g_object_ref (sorter);
+      wrapper->column = column;
+      wrapped = gtk_custom_sorter_new (compare_in_column, wrapper, column_sorter_free);
+      gtk_column_view_column_set_sorter (column, GTK_SORTER (wrapped));
+    }
+}
+
+/* The column the view sorts by first; NULL when it does not sort. */
+static GtkColumnViewColumn *
+find_leading_column (ShoalSearchTab *self,
+                     ShoalResultRow *row)
+{
+  g_autoptr(ShoalResultRow) twin = shoal_result_row_new_network (shoal_result_row_get_result (row));
+
+  self->sort_probe->probing = TRUE;
+  self->sort_probe->first_asked = NULL;
+  gtk_sorter_compare (gtk_column_view_get_sorter (self->column_view), row, twin);
+  self->sort_probe->probing = FALSE;
+  return self->sort_probe->first_asked;
+}
+
+/* GtkSortListModel does not watch its rows: after a batch the view is
+ * sorted again when the counts it sorts by first may have changed, and
+ * only then: re-sorting 10,000 rows by an unchanged name would waste the
+ * time between two batches. */
+static void
+resort_if_by_sources (ShoalSearchTab *self)
+{
+  g_autoptr(ShoalResultRow) row = g_list_model_get_item (G_LIST_MODEL (self->network_rows), 0);
+
+  if (row == NULL || find_leading_column (self, row) != self->sources_column)
+    return;
+  gtk_sorter_changed (gtk_column_view_column_get_sorter (self->sources_column),
+                      GTK_SORTER_CHANGE_DIFFERENT);
+}
+
 /* Helpers: the search ------------------------------------------------------- */
 
 static void
@@ -473,6 +574,16 @@ on_search_counters (ShoalSearchTab *self)
   update_counters (self);
 }
 
+/* Rows gain sources only from hits, and the search applies a batch's
+ * new sources before it notifies its hits: this comes once per batch
+ * that may have changed counts, never once per row. (A batch of new rows
+ * only costs a re-sort it did not need while sorting by sources.) */
+static void
+on_search_hits (ShoalSearchTab *self)
+{
+  resort_if_by_sources (self);
+}
+
 static void
 watch_search (ShoalSearchTab *self)
 {
@@ -484,6 +595,7 @@ watch_search (ShoalSearchTab *self)
                             G_CALLBACK (on_search_counters), self);
   g_signal_connect_swapped (self->search, "notify::ultrapeers-queried",
                             G_CALLBACK (on_search_counters), self);
+  g_signal_connect_swapped (self->search, "notify::hits", G_CALLBACK (on_search_hits), self);
   g_signal_connect_swapped (results, "items-changed",
                             G_CALLBACK (on_network_results_changed), self);
   on_network_results_changed (self, 0, 0, g_list_model_get_n_items (results), results);
@@ -930,6 +1042,7 @@ shoal_search_tab_dispose (GObject *object)
   g_clear_object (&self->local_rows);
   g_clear_object (&self->network_rows);
   g_clear_pointer (&self->pending_rows, g_ptr_array_unref);
+  g_clear_pointer (&self->sort_probe, g_rc_box_release);
   g_clear_object (&self->servent);
 
   G_OBJECT_CLASS (shoal_search_tab_parent_class)->dispose (object);
@@ -1019,6 +1132,7 @@ shoal_search_tab_class_init (ShoalSearchTabClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ShoalSearchTab, counters_label);
   gtk_widget_class_bind_template_child (widget_class, ShoalSearchTab, stack);
   gtk_widget_class_bind_template_child (widget_class, ShoalSearchTab, column_view);
+  gtk_widget_class_bind_template_child (widget_class, ShoalSearchTab, sources_column);
   gtk_widget_class_bind_template_child (widget_class, ShoalSearchTab, result_menu);
   gtk_widget_class_bind_template_callback (widget_class, on_entry_activate);
   gtk_widget_class_bind_template_callback (widget_class, on_entry_changed);
@@ -1039,6 +1153,7 @@ shoal_search_tab_init (ShoalSearchTab *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
   fill_filter_choices (self);
+  wrap_column_sorters (self);
   build_models (self);
   add_row_menu (self);
   update_row_actions (self);

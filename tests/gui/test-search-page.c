@@ -1,7 +1,8 @@
 /* test-search-page.c — the Search page driven in-process: a search typed
  * into the entry finds a live shoald peer's file, the user's own files
  * show up at once beside it, sorting, filters, counters, downloading, the
- * magnet link, the empty states and the tabs. */
+ * magnet link, the empty states and the tabs; rows sorted by their
+ * sources move as their counts grow. */
 #include <adwaita.h>
 #include <glib/gstdio.h>
 #include <string.h>
@@ -740,6 +741,138 @@ test_states (void)
   g_assert_false (gtk_widget_get_sensitive (tab_widget (fixture, "download_button")));
 }
 
+/* Sorting by sources as counts change ------------------------------------------ */
+
+#define SOURCES_PERCH "pelican_perch.ogg"
+#define SOURCES_GLIDE "pelican_glide.ogg"
+#define SOURCES_FILE_SIZE 4096
+#define SOURCES_LINK_ID 1
+
+/* A hit naming @name from servent number @n: its own address and GUID,
+ * so each is one more source. */
+static void
+give_hit (ShoalSearch *search,
+          guint8       n,
+          const char  *name)
+{
+  ShoalIpv4Endpoint endpoint = { 0x0a000000u | n, 6346 };
+  ShoalGuid guid = { { 0 } };
+  g_autoptr(ShoalQueryHit) hit = NULL;
+
+  guid.bytes[0] = n;
+  hit = shoal_query_hit_new (&endpoint, 1000, &guid);
+  shoal_query_hit_add_record (hit, shoal_query_hit_record_new (n, SOURCES_FILE_SIZE, name, NULL,
+                                                               SHOAL_QUERY_HIT_SHA1_URN));
+  shoal_search_add_hit (search, hit, SOURCES_LINK_ID);
+}
+
+typedef struct
+{
+  Fixture    *fixture;
+  const char *names;
+} OrderWait;
+
+static gboolean
+order_shown (gpointer data)
+{
+  OrderWait *wait = data;
+  g_autofree char *names = dup_shown_names (wait->fixture);
+
+  return g_str_equal (names, wait->names);
+}
+
+static void
+wait_for_order (Fixture    *fixture,
+                const char *names)
+{
+  OrderWait wait = { fixture, names };
+  g_autofree char *what = g_strdup_printf ("the rows in the order “%s”", names);
+
+  shoal_test_wait_until (order_shown, &wait, TIMEOUT_MS, what);
+}
+
+typedef struct
+{
+  Fixture    *fixture;
+  const char *name;
+  guint       sources;
+} SourcesWait;
+
+static gboolean
+row_has_sources (gpointer data)
+{
+  SourcesWait *wait = data;
+  ShoalResultRow *row = find_row (wait->fixture, wait->name, NULL);
+
+  return row != NULL && shoal_result_row_get_sources (row) == wait->sources;
+}
+
+static void
+count_changes (GtkSorter *sorter,
+               int        change,
+               gpointer   data)
+{
+  (*(guint *) data)++;
+}
+
+/* Sorted by sources, a row that gains some moves up once its batch is
+ * in, the view sorted again once for the batch; sorted by name, a count
+ * that changes re-sorts nothing. */
+static void
+test_sort_by_sources (void)
+{
+  g_autoptr(Fixture) fixture = g_new0 (Fixture, 1);
+  SourcesWait glide_grown = { fixture, SOURCES_GLIDE, 5 };
+  g_autoptr(GtkColumnViewColumn) sources_column = NULL;
+  GtkColumnView *view;
+  GtkSorter *view_sorter;
+  GtkSorter *sources_sorter;
+  ShoalSearch *search;
+  gulong view_handler, sources_handler;
+  guint changes = 0;
+  guint sources_changes = 0;
+
+  fixture_start (fixture, NULL);
+  fixture_show_page (fixture, FALSE);
+  type_search (fixture, "pelican");
+  search = shoal_search_tab_get_search (get_current_tab (fixture));
+  give_hit (search, 1, SOURCES_PERCH);
+  give_hit (search, 1, SOURCES_GLIDE);
+  give_hit (search, 2, SOURCES_GLIDE);
+  wait_for_row (fixture, SOURCES_PERCH, TIMEOUT_MS);
+  wait_for_row (fixture, SOURCES_GLIDE, TIMEOUT_MS);
+
+  sort_by (fixture, COLUMN_SOURCES, GTK_SORT_DESCENDING);
+  wait_for_order (fixture, SOURCES_GLIDE " " SOURCES_PERCH);
+  view = GTK_COLUMN_VIEW (tab_widget (fixture, "column_view"));
+  view_sorter = gtk_column_view_get_sorter (view);
+  sources_column = g_list_model_get_item (gtk_column_view_get_columns (view), COLUMN_SOURCES);
+  sources_sorter = gtk_column_view_column_get_sorter (sources_column);
+  view_handler = g_signal_connect (view_sorter, "changed", G_CALLBACK (count_changes), &changes);
+  sources_handler = g_signal_connect (sources_sorter, "changed", G_CALLBACK (count_changes),
+                                      &sources_changes);
+
+  /* 1 + 2 more: ahead of the other's 2. */
+  give_hit (search, 3, SOURCES_PERCH);
+  give_hit (search, 4, SOURCES_PERCH);
+  wait_for_order (fixture, SOURCES_PERCH " " SOURCES_GLIDE);
+  g_assert_cmpuint (changes, ==, 1);
+
+  /* By name: the counts it does not sort by are left alone. */
+  sort_by (fixture, COLUMN_NAME, GTK_SORT_ASCENDING);
+  wait_for_order (fixture, SOURCES_GLIDE " " SOURCES_PERCH);
+  changes = 0;
+  sources_changes = 0;
+  give_hit (search, 5, SOURCES_GLIDE);
+  give_hit (search, 6, SOURCES_GLIDE);
+  give_hit (search, 7, SOURCES_GLIDE);
+  shoal_test_wait_until (row_has_sources, &glide_grown, TIMEOUT_MS, "the new sources counted");
+  g_assert_cmpuint (changes, ==, 0);
+  g_assert_cmpuint (sources_changes, ==, 0);
+  g_signal_handler_disconnect (view_sorter, view_handler);
+  g_signal_handler_disconnect (sources_sorter, sources_handler);
+}
+
 /* (g) tabs ------------------------------------------------------------------------ */
 
 static void
@@ -814,5 +947,6 @@ main (int   argc,
   g_test_add_func ("/search-page/local-matches", test_local_matches);
   g_test_add_func ("/search-page/states", test_states);
   g_test_add_func ("/search-page/tabs", test_tabs);
+  g_test_add_func ("/search-page/sort-by-sources", test_sort_by_sources);
   return g_test_run ();
 }
