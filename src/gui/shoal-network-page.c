@@ -62,39 +62,19 @@ count_rows (ShoalNetworkPage *self,
   return count;
 }
 
-static gboolean
-has_lan_link (ShoalNetworkPage *self)
-{
-  g_autoptr(GPtrArray) peers = shoal_node_manager_list_peers (self->node_manager);
-
-  for (guint i = 0; i < peers->len; i++)
-    if (((ShoalPeerInfo *) g_ptr_array_index (peers, i))->lan)
-      return TRUE;
-  return FALSE;
-}
-
-/* Why we are what we are, as far as the manager lets us see: a role
- * forced in the settings, or the automatic policy's main condition. */
+/* Why we are what we are: the reason the node manager's last role
+ * decision gave (the settings, the LAN's election or the automatic
+ * policy), a sentence the core marks for translation. */
 static char *
 describe_role_reason (ShoalNetworkPage *self)
 {
-  const ShoalNodeConfig *config = shoal_node_manager_get_config (self->node_manager);
-  gboolean ultrapeer = shoal_node_manager_get_role (self->node_manager) == SHOAL_PEER_ROLE_ULTRAPEER;
-  gboolean reachable = shoal_node_manager_get_reachable (self->node_manager);
-  ShoalNodeLanStatus lan;
+  const char *reason = _(shoal_node_manager_get_role_reason (self->node_manager));
 
-  if (config->role_mode == SHOAL_ROLE_MODE_LEAF)
-    return g_strdup (_("Leaf: set in Preferences"));
-  if (config->role_mode == SHOAL_ROLE_MODE_ULTRAPEER)
-    return g_strdup (_("Ultrapeer: set in Preferences"));
-  shoal_node_manager_get_lan_status (self->node_manager, &lan);
-  if (ultrapeer && lan.state == SHOAL_LAN_STATE_RUNNING && lan.peers > 0 && has_lan_link (self))
-    return g_strdup (_("Ultrapeer: chosen among the Shoal nodes on your local network"));
-  if (ultrapeer)
-    return g_strdup (_("Ultrapeer: reachable and up long enough"));
-  if (!reachable)
-    return g_strdup (_("Leaf: not reachable from outside"));
-  return g_strdup (_("Leaf: reachable, but not up long enough yet or no ultrapeer is needed"));
+  if (shoal_node_manager_get_role (self->node_manager) == SHOAL_PEER_ROLE_ULTRAPEER)
+    /* TRANSLATORS: %s says why this node is an ultrapeer, e.g. "fixed in the settings" */
+    return g_strdup_printf (_("Ultrapeer: %s"), reason);
+  /* TRANSLATORS: %s says why this node is a leaf, e.g. "not up long enough" */
+  return g_strdup_printf (_("Leaf: %s"), reason);
 }
 
 static const char *
@@ -596,6 +576,8 @@ shoal_network_page_new (ShoalServent *servent)
   g_signal_connect (self->node_manager, "notify::role", G_CALLBACK (on_node_manager_notify), self);
   g_signal_connect (self->node_manager, "notify::reachable", G_CALLBACK (on_node_manager_notify),
                     self);
+  g_signal_connect (self->node_manager, "notify::role-reason",
+                    G_CALLBACK (on_node_manager_notify), self);
 
   shoal_node_manager_get_traffic (self->node_manager, &self->last_traffic);
   self->last_sample_usec = g_get_monotonic_time ();

@@ -1,8 +1,8 @@
 /* test-network-page.c — the Network page against live shoald peers: the
  * connecting and offline states before any link, the links list filling
  * in with address and role, the counters, the traffic graph sampling,
- * connecting to a host by hand (and failing to), and a row leaving with
- * its peer. */
+ * connecting to a host by hand (and failing to), a row leaving with
+ * its peer, and why the node is a leaf as the node manager says it. */
 #include "gui-test-util.h"
 #include "shoal-link-row.h"
 #include "shoal-network-page.h"
@@ -127,6 +127,19 @@ has_error_style (gpointer data)
   return gtk_widget_has_css_class (data, "error");
 }
 
+/* The role row gives the node manager's reason, whatever it is now. */
+static gboolean
+role_reason_shown (gpointer data)
+{
+  Fixture *fixture = data;
+  ShoalNodeManager *manager = shoal_servent_get_node_manager (fixture->node.servent);
+  g_autofree char *text = g_strdup_printf ("Leaf: %s",
+                                           shoal_node_manager_get_role_reason (manager));
+
+  return shoal_node_manager_get_role (manager) == SHOAL_PEER_ROLE_LEAF &&
+         shoal_gui_label_shown (fixture->page, text);
+}
+
 static void
 connect_by_hand (Fixture    *fixture,
                  const char *text)
@@ -164,6 +177,10 @@ test_live_peers (void)
   g_assert_true (shoal_gui_label_shown (fixture.page, "Connecting to the network…"));
   g_assert_true (shoal_gui_label_shown (fixture.page, "No links yet"));
   g_assert_true (shoal_gui_label_shown (fixture.page, "Not known until a peer is linked"));
+  /* Nobody could reach it yet: the automatic policy's reason. */
+  g_assert_true (shoal_gui_label_shown (fixture.page,
+                                        "Leaf: not reachable from outside (no incoming link, "
+                                        "no connect-back)"));
   shoal_network_page_set_offline_delay (SHOAL_NETWORK_PAGE (fixture.page), OFFLINE_DELAY_S);
   shoal_gui_wait_label (fixture.page, "No Connection", TRUE);
   g_assert_nonnull (shoal_gui_find_descendant (fixture.page, shoal_gui_is_button_labelled, "_Connect to a Host…"));
@@ -177,7 +194,7 @@ test_live_peers (void)
   shoal_gui_wait_label (fixture.page, "No Connection", FALSE);
   shoal_gui_wait_label (fixture.page, "1 ultrapeer · 0 leaves", TRUE);
   g_assert_false (shoal_gui_label_shown (fixture.page, "No links yet"));
-  g_assert_true (shoal_gui_label_shown (fixture.page, "Leaf: "));
+  shoal_test_wait_until (role_reason_shown, &fixture, TIMEOUT_MS, "the node manager's role reason");
   g_assert_true (shoal_gui_label_shown (fixture.page, "Automatic"));
   /* Uptime and traffic come with the next refresh. */
   wait_link_row (&fixture, ANCHOR_ENDPOINT, "up ");
@@ -209,6 +226,12 @@ test_live_peers (void)
   gone = (RowWanted) { &fixture, SECOND_ENDPOINT, NULL };
   shoal_test_wait_until (link_row_gone, &gone, TIMEOUT_MS, "the second peer's row to go");
   shoal_gui_wait_label (fixture.page, "1 ultrapeer · 0 leaves", TRUE);
+
+  /* Fixed to the role it has: the reason changes, the role does not. */
+  fixture.node.config->role_mode = SHOAL_ROLE_MODE_LEAF;
+  shoal_servent_update_config (fixture.node.servent, fixture.node.config);
+  g_assert_true (shoal_gui_label_shown (fixture.page, "Leaf: fixed in the settings"));
+  g_assert_true (shoal_gui_label_shown (fixture.page, "Always a leaf"));
 
   fixture_clear (&fixture);
   shoal_test_node_stop (anchor);

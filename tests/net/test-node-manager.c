@@ -2,6 +2,7 @@
  * manual peers are redialled; LAN-only mode keeps to LAN addresses. */
 #include "shoal-message.h"
 #include "shoal-node-manager.h"
+#include "shoal-role-policy.h"
 
 #include <glib/gstdio.h>
 #include <string.h>
@@ -649,6 +650,72 @@ test_lan_status (void)
   g_assert_cmpint (lan.state, ==, SHOAL_LAN_STATE_UNAVAILABLE);
 }
 
+static void
+count_notify (GObject    *object,
+              GParamSpec *pspec,
+              gpointer    data)
+{
+  (*(guint *) data)++;
+}
+
+/* The sentence the automatic policy gives for @facts, as the manager
+ * should keep it. */
+static const char *
+policy_reason (const ShoalRoleFacts *facts)
+{
+  ShoalRoleThresholds thresholds;
+  const char *why = NULL;
+
+  shoal_role_thresholds_init_default (&thresholds);
+  shoal_role_policy_decide (&thresholds, facts, &why);
+  return why;
+}
+
+/* The manager keeps why its role is what it is: the policy's reason in
+ * automatic mode (a role kept as well as a switch), the settings when
+ * they fix it; each change notified once. */
+static void
+test_role_reason (void)
+{
+  g_autoptr(ShoalNodeConfig) config = NULL;
+  g_autoptr(Node) node = node_new ("127.0.0.30", &config);
+  ShoalRoleFacts fresh_leaf = { .uptime_s = 0, .reachable = FALSE };
+  ShoalRoleFacts ultrapeer_with_time = { .ultrapeer = TRUE, .leafless_s = 0 };
+  guint notified = 0;
+
+  config->role_mode = SHOAL_ROLE_MODE_AUTO;
+  node_run (node, config);
+  /* Nobody reached it yet: that is why it is a leaf. */
+  g_assert_cmpint (shoal_node_manager_get_role (node->manager), ==, SHOAL_PEER_ROLE_LEAF);
+  g_assert_cmpstr (shoal_node_manager_get_role_reason (node->manager), ==,
+                   policy_reason (&fresh_leaf));
+  g_signal_connect (node->manager, "notify::role-reason", G_CALLBACK (count_notify), &notified);
+
+  /* Fixed to the role it has: no switch, a new reason. */
+  config->role_mode = SHOAL_ROLE_MODE_LEAF;
+  shoal_node_manager_update_config (node->manager, config);
+  g_assert_cmpstr (shoal_node_manager_get_role_reason (node->manager), ==, "fixed in the settings");
+  g_assert_cmpuint (shoal_node_manager_get_role_switches (node->manager), ==, 0);
+  g_assert_cmpuint (notified, ==, 1);
+
+  /* Fixed to the other: a switch, for the same reason. */
+  config->role_mode = SHOAL_ROLE_MODE_ULTRAPEER;
+  shoal_node_manager_update_config (node->manager, config);
+  g_assert_cmpint (shoal_node_manager_get_role (node->manager), ==, SHOAL_PEER_ROLE_ULTRAPEER);
+  g_assert_cmpuint (shoal_node_manager_get_role_switches (node->manager), ==, 1);
+  g_assert_cmpstr (shoal_node_manager_get_role_reason (node->manager), ==, "fixed in the settings");
+  g_assert_cmpuint (notified, ==, 1);
+
+  /* Automatic again: the policy is asked at once and keeps the new
+   * ultrapeer, not long without leaves, saying so. */
+  config->role_mode = SHOAL_ROLE_MODE_AUTO;
+  shoal_node_manager_update_config (node->manager, config);
+  g_assert_cmpint (shoal_node_manager_get_role (node->manager), ==, SHOAL_PEER_ROLE_ULTRAPEER);
+  g_assert_cmpstr (shoal_node_manager_get_role_reason (node->manager), ==,
+                   policy_reason (&ultrapeer_with_time));
+  g_assert_cmpuint (notified, ==, 2);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -663,5 +730,6 @@ main (int argc, char **argv)
   g_test_add_func ("/node-manager/lan-only-keeps-lan-hosts", test_lan_only_keeps_lan_hosts);
   g_test_add_func ("/node-manager/loopback-needs-allow-private", test_loopback_needs_allow_private);
   g_test_add_func ("/node-manager/lan-status", test_lan_status);
+  g_test_add_func ("/node-manager/role-reason", test_role_reason);
   return g_test_run ();
 }

@@ -86,6 +86,42 @@ test_leafless_ultrapeer_demotes (void)
   g_assert_cmpint (shoal_role_policy_decide (&thresholds, &facts, NULL), ==, SHOAL_ROLE_KEEP);
 }
 
+/* The reason given is the one that tells the most: what a leaf lacks
+ * before the switch interval, which only holds back a node that could
+ * switch; and a node that never switched was not "switched" recently. */
+static void
+test_reason_tells_the_most (void)
+{
+  ShoalRoleThresholds thresholds;
+  ShoalRoleFacts facts = capable_leaf ();
+  const char *why = NULL;
+
+  shoal_role_thresholds_init_default (&thresholds);
+  /* Just started, and nobody reached it yet. */
+  facts.uptime_s = 10;
+  facts.since_switch_s = 10;
+  facts.reachable = FALSE;
+  g_assert_cmpint (shoal_role_policy_decide (&thresholds, &facts, &why), ==, SHOAL_ROLE_KEEP);
+  g_assert_nonnull (g_strstr_len (why, -1, "reachable"));
+
+  /* Capable, but up for less than the switch interval. */
+  facts = capable_leaf ();
+  thresholds.min_uptime_s = 0;
+  facts.uptime_s = thresholds.switch_interval_s - 1;
+  facts.since_switch_s = facts.uptime_s;
+  g_assert_cmpint (shoal_role_policy_decide (&thresholds, &facts, &why), ==, SHOAL_ROLE_KEEP);
+  g_assert_nonnull (g_strstr_len (why, -1, "started too recently"));
+  facts.uptime_s = 7200;
+  g_assert_cmpint (shoal_role_policy_decide (&thresholds, &facts, &why), ==, SHOAL_ROLE_KEEP);
+  g_assert_nonnull (g_strstr_len (why, -1, "switched roles too recently"));
+
+  /* An ultrapeer with leaves says so, even straight after promotion. */
+  facts.ultrapeer = TRUE;
+  facts.leafless_s = 0;
+  g_assert_cmpint (shoal_role_policy_decide (&thresholds, &facts, &why), ==, SHOAL_ROLE_KEEP);
+  g_assert_nonnull (g_strstr_len (why, -1, "has leaves"));
+}
+
 /* Shortened thresholds, as tests and small networks set them. */
 static void
 test_shortened_thresholds (void)
@@ -230,6 +266,7 @@ main (int argc, char **argv)
   g_test_add_func ("/role-policy/capable-leaf-promotes", test_capable_leaf_promotes);
   g_test_add_func ("/role-policy/each-condition-blocks", test_each_condition_blocks);
   g_test_add_func ("/role-policy/leafless-ultrapeer-demotes", test_leafless_ultrapeer_demotes);
+  g_test_add_func ("/role-policy/reason-tells-the-most", test_reason_tells_the_most);
   g_test_add_func ("/role-policy/shortened-thresholds", test_shortened_thresholds);
   g_test_add_func ("/role-policy/lan-alone", test_lan_alone);
   g_test_add_func ("/role-policy/lan-mesh", test_lan_mesh);

@@ -8,7 +8,9 @@
 #include "shoal-listener.h"
 #include "shoal-message.h"
 #include "shoal-pong-cache.h"
+#include "shoal-role-policy.h"
 
+#include <glib/gi18n.h>
 #include <string.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -40,6 +42,9 @@
  * the user wants them: a short wait. */
 #define PREFERRED_RETRY_MIN_USEC (2 * G_USEC_PER_SEC)
 #define PREFERRED_RETRY_MAX_USEC (120 * G_USEC_PER_SEC)
+/* Why the role is what it is when the settings fix it; marked for
+ * translation like the policy's sentences (shoal-role-policy.h). */
+#define ROLE_REASON_FIXED N_("fixed in the settings")
 
 /* Manual and LAN peers: dialled before anything else, and again
  * whenever there is no link to them. */
@@ -96,6 +101,7 @@ struct _ShoalNodeManager
   gint64                started_mono_usec;
   gint64                last_switch_usec;     /* role change, or start */
   guint                 role_switches;
+  const char           *role_reason;    /* the last role decision's why (static) */
   gint64                leafless_since_usec;  /* as an ultrapeer; 0: has leaves */
   gint64                ultrapeers_wanted_usec; /* last X-Ultrapeer-Needed: True */
   guint32               shared_files;
@@ -134,6 +140,7 @@ enum
   PROP_LINK_COUNT,
   PROP_ROLE,
   PROP_REACHABLE,
+  PROP_ROLE_REASON,
   N_PROPS
 };
 
@@ -1499,6 +1506,17 @@ reset_preferred_waits (ShoalNodeManager *self)
     }
 }
 
+/* Each decision keeps its reason, a role kept as well as a switch. */
+static void
+set_role_reason (ShoalNodeManager *self,
+                 const char       *why)
+{
+  if (g_strcmp0 (self->role_reason, why) == 0)
+    return;
+  self->role_reason = why;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ROLE_REASON]);
+}
+
 /* Every link goes (each was agreed for the old role) and the slots of
  * the new role are filled again from the anchors and the host cache. */
 static void
@@ -1513,6 +1531,8 @@ switch_role (ShoalNodeManager *self,
   gpointer value;
 
   g_message ("%s: %s", reason, why);
+  g_object_freeze_notify (G_OBJECT (self));
+  set_role_reason (self, why);
   self->role = role;
   self->role_switches++;
   self->last_switch_usec = now;
@@ -1531,6 +1551,7 @@ switch_role (ShoalNodeManager *self,
   if (self->lan != NULL)
     shoal_lan_discovery_set_role (self->lan, role);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ROLE]);
+  g_object_thaw_notify (G_OBJECT (self));
 }
 
 static guint64
@@ -1579,26 +1600,20 @@ review_lan_role (ShoalNodeManager *self)
   role = elected == SHOAL_LAN_ROLE_ULTRAPEER ? SHOAL_PEER_ROLE_ULTRAPEER : SHOAL_PEER_ROLE_LEAF;
   if (self->role != role)
     switch_role (self, role, why);
+  else
+    set_role_reason (self, why);
   return TRUE;
 }
 
-static void
-review_role (ShoalNodeManager *self)
+/* The automatic policy's answer now (shoal_role_policy_decide()). */
+static ShoalRoleDecision
+consult_policy (ShoalNodeManager  *self,
+                const char       **why)
 {
   gint64 now = g_get_monotonic_time ();
   ShoalRoleFacts facts = { 0 };
-  ShoalRoleDecision decision;
-  const char *why = NULL;
 
-  if (self->config->role_mode != SHOAL_ROLE_MODE_AUTO)
-    return;
   facts.ultrapeer = self->role == SHOAL_PEER_ROLE_ULTRAPEER;
-  if (facts.ultrapeer && count_peers (self, SHOAL_PEER_ROLE_LEAF) > 0)
-    self->leafless_since_usec = 0;
-  else if (facts.ultrapeer && self->leafless_since_usec == 0)
-    self->leafless_since_usec = now;
-  if (review_lan_role (self))
-    return;
   facts.uptime_s = seconds_since (self->started_mono_usec, now);
   facts.since_switch_s = seconds_since (self->last_switch_usec, now);
   facts.reachable = self->reachable;
@@ -1607,11 +1622,32 @@ review_role (ShoalNodeManager *self)
   facts.ultrapeers_wanted = self->ultrapeers_wanted_usec != 0 &&
     now - self->ultrapeers_wanted_usec < SHOAL_ROLE_WANTED_VALID_S * G_USEC_PER_SEC;
   facts.leafless_s = seconds_since (self->leafless_since_usec, now);
-  decision = shoal_role_policy_decide (&self->config->role_thresholds, &facts, &why);
+  return shoal_role_policy_decide (&self->config->role_thresholds, &facts, why);
+}
+
+static void
+review_role (ShoalNodeManager *self)
+{
+  gint64 now = g_get_monotonic_time ();
+  gboolean ultrapeer = self->role == SHOAL_PEER_ROLE_ULTRAPEER;
+  ShoalRoleDecision decision;
+  const char *why = NULL;
+
+  if (self->config->role_mode != SHOAL_ROLE_MODE_AUTO)
+    return;
+  if (ultrapeer && count_peers (self, SHOAL_PEER_ROLE_LEAF) > 0)
+    self->leafless_since_usec = 0;
+  else if (ultrapeer && self->leafless_since_usec == 0)
+    self->leafless_since_usec = now;
+  if (review_lan_role (self))
+    return;
+  decision = consult_policy (self, &why);
   if (decision == SHOAL_ROLE_PROMOTE)
     switch_role (self, SHOAL_PEER_ROLE_ULTRAPEER, why);
   else if (decision == SHOAL_ROLE_DEMOTE)
     switch_role (self, SHOAL_PEER_ROLE_LEAF, why);
+  else
+    set_role_reason (self, why);
 }
 
 static void
@@ -1958,6 +1994,9 @@ shoal_node_manager_get_property (GObject    *object,
     case PROP_REACHABLE:
       g_value_set_boolean (value, self->reachable);
       break;
+    case PROP_ROLE_REASON:
+      g_value_set_string (value, self->role_reason);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -1983,6 +2022,9 @@ shoal_node_manager_class_init (ShoalNodeManagerClass *klass)
   properties[PROP_REACHABLE] =
     g_param_spec_boolean ("reachable", NULL, "A peer reached us from outside",
                           FALSE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_ROLE_REASON] =
+    g_param_spec_string ("role-reason", NULL, "Why the role is what it is (English, N_())",
+                         NULL, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /**
@@ -2044,6 +2086,10 @@ shoal_node_manager_new (const ShoalNodeConfig *config)
                                       ? SHOAL_PONG_CACHE_LIFETIME_ULTRAPEER_USEC
                                       : SHOAL_PONG_CACHE_LIFETIME_LEAF_USEC,
                                       SHOAL_PONG_CACHE_DEFAULT_CAPACITY);
+  if (config->role_mode == SHOAL_ROLE_MODE_AUTO)
+    consult_policy (self, &self->role_reason);
+  else
+    self->role_reason = ROLE_REASON_FIXED;
   self->policy.get_state = policy_get_state;
   self->policy.judge = policy_judge;
   self->policy.get_try_hosts = policy_get_try_hosts;
@@ -2238,18 +2284,23 @@ update_bootstrap_sources (ShoalNodeManager      *self,
 }
 
 /* A fixed role takes effect at once (the links, agreed for the old role,
- * go); the automatic one decides at the next tick. */
+ * go); the automatic one decides at once too, as a tick would. */
 static void
 update_role_mode (ShoalNodeManager *self,
                   ShoalRoleMode     mode)
 {
+  ShoalPeerRole fixed = mode == SHOAL_ROLE_MODE_ULTRAPEER ? SHOAL_PEER_ROLE_ULTRAPEER
+                                                          : SHOAL_PEER_ROLE_LEAF;
+
   if (self->config->role_mode == mode)
     return;
   self->config->role_mode = mode;
-  if (mode == SHOAL_ROLE_MODE_LEAF && self->role != SHOAL_PEER_ROLE_LEAF)
-    switch_role (self, SHOAL_PEER_ROLE_LEAF, "the role is set to leaf");
-  else if (mode == SHOAL_ROLE_MODE_ULTRAPEER && self->role != SHOAL_PEER_ROLE_ULTRAPEER)
-    switch_role (self, SHOAL_PEER_ROLE_ULTRAPEER, "the role is set to ultrapeer");
+  if (mode == SHOAL_ROLE_MODE_AUTO)
+    review_role (self);
+  else if (self->role != fixed)
+    switch_role (self, fixed, ROLE_REASON_FIXED);
+  else
+    set_role_reason (self, ROLE_REASON_FIXED);
 }
 
 /* On: started now if the node runs. Off: our service withdrawn. */
@@ -2461,6 +2512,13 @@ shoal_node_manager_get_role_switches (ShoalNodeManager *self)
 {
   g_return_val_if_fail (SHOAL_IS_NODE_MANAGER (self), 0);
   return self->role_switches;
+}
+
+const char *
+shoal_node_manager_get_role_reason (ShoalNodeManager *self)
+{
+  g_return_val_if_fail (SHOAL_IS_NODE_MANAGER (self), NULL);
+  return self->role_reason;
 }
 
 void

@@ -103,6 +103,13 @@ ShoalIpv4Endpoint shoal_node_manager_get_advertised (ShoalNodeManager *self);
 gboolean          shoal_node_manager_get_reachable (ShoalNodeManager *self);
 /* Promotions and demotions since start. */
 guint             shoal_node_manager_get_role_switches (ShoalNodeManager *self);
+/* Why the role is what it is: the reason of the last role decision, a
+ * role kept as well as a switch — the settings fixing it, the LAN's
+ * election (shoal_role_policy_elect_lan()) or the automatic policy's
+ * (shoal_role_policy_decide()), which automatic mode asks every tick.
+ * A static English sentence marked with N_(): show it through _().
+ * Changes are notified as "role-reason". */
+const char       *shoal_node_manager_get_role_reason (ShoalNodeManager *self);
 /* LAN discovery now; the texts are borrowed until the main loop runs. */
 void              shoal_node_manager_get_lan_status (ShoalNodeManager   *self,
                                                      ShoalNodeLanStatus *status);

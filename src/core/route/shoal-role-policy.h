@@ -57,7 +57,8 @@ typedef enum
 void              shoal_role_thresholds_init_default (ShoalRoleThresholds *thresholds);
 
 /* What to do now; *@why (may be NULL) gets a static sentence saying why
- * (what is missing for a leaf that stays one, too). */
+ * (what is missing for a leaf that stays one, too). The sentences of
+ * this file are English marked with N_(): show them through _(). */
 ShoalRoleDecision shoal_role_policy_decide (const ShoalRoleThresholds *thresholds,
                                             const ShoalRoleFacts      *facts,
                                             const char               **why);
