@@ -26,6 +26,7 @@
 #define ROLE_DELAY_MAX_S (7 * 24 * 3600)      /* a week */
 #define DESCRIPTORS_MAX (1024 * 1024)         /* Linux's default fs.nr_open */
 #define UPLOAD_KBPS_MAX (100 * 1000 * 1000)   /* 100 Gbit/s */
+#define LIMIT_KBPS_MAX UPLOAD_KBPS_MAX        /* caps within what a line can do */
 
 #define HTTP_SCHEME "http://"
 /* Translated keys ("port[fr]") are kept so that they show up as unknown
@@ -256,6 +257,16 @@ static const ConfigKey config_keys[] = {
   { KEY_NAME ("transfers", "upload-kbps"), LIVE, INT_RANGE (0, UPLOAD_KBPS_MAX),
     .default_text = G_STRINGIFY (SHOAL_ROLE_DEFAULT_UPLOAD_KBPS), NODE_FIELD (upload_kbps),
     .description = "Upload bandwidth this host has, in kbit/s" },
+  { KEY_NAME ("transfers", "upload-slots"), LIVE,
+    INT_RANGE (SHOAL_MIN_UPLOAD_SLOTS, SHOAL_MAX_UPLOAD_SLOTS),
+    .default_text = G_STRINGIFY (SHOAL_DEFAULT_UPLOAD_SLOTS), NODE_FIELD (upload_slots),
+    .description = "Uploads served at once; more downloaders are told to come back later" },
+  { KEY_NAME ("transfers", "upload-limit-kbps"), LIVE, INT_RANGE (0, LIMIT_KBPS_MAX),
+    .default_text = "0", NODE_FIELD (upload_limit_kbps),
+    .description = "Cap on all uploads together, in kbit/s; 0: no cap" },
+  { KEY_NAME ("transfers", "download-limit-kbps"), LIVE, INT_RANGE (0, LIMIT_KBPS_MAX),
+    .default_text = "0", NODE_FIELD (download_limit_kbps),
+    .description = "Cap on all downloads together, in kbit/s; 0: no cap" },
 
   { KEY_NAME ("api", "address"), .type = KEY_ADDRESS,
     .default_text = SHOALD_API_DEFAULT_ADDRESS, DAEMON_FIELD (api_address),
@@ -316,6 +327,11 @@ static const OptionOverride option_overrides[] = {
   { "--no-browse-host", "library", "browse-host", OPTION_SETS_FALSE, OPTION_FIELD (no_browse_host) },
   { "--download-dir", "transfers", "download-dir", OPTION_TEXT, OPTION_FIELD (download_dir) },
   { "--upload-kbps", "transfers", "upload-kbps", OPTION_TEXT, OPTION_FIELD (upload_kbps) },
+  { "--upload-slots", "transfers", "upload-slots", OPTION_TEXT, OPTION_FIELD (upload_slots) },
+  { "--upload-limit-kbps", "transfers", "upload-limit-kbps", OPTION_TEXT,
+    OPTION_FIELD (upload_limit_kbps) },
+  { "--download-limit-kbps", "transfers", "download-limit-kbps", OPTION_TEXT,
+    OPTION_FIELD (download_limit_kbps) },
   { "--api-address", "api", "address", OPTION_TEXT, OPTION_FIELD (api_address) },
   { "--api-port", "api", "port", OPTION_TEXT, OPTION_FIELD (api_port) },
   { "--log-file", "service", "log-file", OPTION_TEXT, OPTION_FIELD (log_file) },
@@ -1025,6 +1041,9 @@ shoald_options_clear (ShoaldOptions *options)
   g_clear_pointer (&options->demote_after_s, g_free);
   g_clear_pointer (&options->switch_interval_s, g_free);
   g_clear_pointer (&options->upload_kbps, g_free);
+  g_clear_pointer (&options->upload_slots, g_free);
+  g_clear_pointer (&options->upload_limit_kbps, g_free);
+  g_clear_pointer (&options->download_limit_kbps, g_free);
   g_clear_pointer (&options->api_address, g_free);
   g_clear_pointer (&options->api_port, g_free);
   g_clear_pointer (&options->log_file, g_free);

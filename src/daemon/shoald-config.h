@@ -57,6 +57,9 @@ typedef struct
   char     *demote_after_s;
   char     *switch_interval_s;
   char     *upload_kbps;
+  char     *upload_slots;
+  char     *upload_limit_kbps;
+  char     *download_limit_kbps;
   char     *api_address;
   char     *api_port;
   char     *log_file;

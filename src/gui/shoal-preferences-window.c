@@ -12,6 +12,8 @@
 #define KEY_ANCHORS "bootstrap.anchors"
 #define KEY_MANUAL_PEERS "network.manual-peers"
 #define KEY_DOWNLOAD_DIR "transfers.download-dir"
+/* Caps are set in kbit/s (1000 bits): the subtitle shows bytes too. */
+#define BYTES_PER_KBIT 125
 
 /* How the settings file writes a list: items each followed by this. */
 #define LIST_SEPARATOR ";"
@@ -44,6 +46,11 @@ struct _ShoalPreferencesWindow
   AdwEntryRow          *manual_peer_entry;
   AdwActionRow         *download_dir_row;
   GtkWidget            *download_dir_restart_hint;
+  AdwActionRow         *download_limit_row;
+  GtkWidget            *download_limit_spin;
+  GtkWidget            *upload_slots_spin;
+  AdwActionRow         *upload_limit_row;
+  GtkWidget            *upload_limit_spin;
   GtkWidget            *upload_kbps_spin;
   GtkWidget            *browse_host_switch;
 };
@@ -74,6 +81,9 @@ static const Control controls[] = {
   { "roles.leaf-ultrapeer-slots", CONTROL_SPIN, WIDGET_FIELD (leaf_ultrapeer_slots_spin) },
   { "roles.ultrapeer-peer-slots", CONTROL_SPIN, WIDGET_FIELD (ultrapeer_peer_slots_spin) },
   { "roles.ultrapeer-leaf-slots", CONTROL_SPIN, WIDGET_FIELD (ultrapeer_leaf_slots_spin) },
+  { "transfers.download-limit-kbps", CONTROL_SPIN, WIDGET_FIELD (download_limit_spin) },
+  { "transfers.upload-slots", CONTROL_SPIN, WIDGET_FIELD (upload_slots_spin) },
+  { "transfers.upload-limit-kbps", CONTROL_SPIN, WIDGET_FIELD (upload_limit_spin) },
   { "transfers.upload-kbps", CONTROL_SPIN, WIDGET_FIELD (upload_kbps_spin) },
   { "library.browse-host", CONTROL_SWITCH, WIDGET_FIELD (browse_host_switch) },
 };
@@ -337,6 +347,37 @@ show_download_dir (ShoalPreferencesWindow *self)
   adw_action_row_set_subtitle (self->download_dir_row, subtitle);
 }
 
+/* "No limit" for 0; else the cap as set and as a file manager would
+ * show the bytes. */
+static char *
+describe_limit (guint kbps)
+{
+  g_autofree char *per_second = NULL;
+
+  if (kbps == 0)
+    return g_strdup (_("No limit"));
+  per_second = g_format_size ((guint64) kbps * BYTES_PER_KBIT);
+  /* TRANSLATORS: a bandwidth cap: "512 kbit/s, about 64.0 kB per second" */
+  return g_strdup_printf (_("%u kbit/s, about %s per second"), kbps, per_second);
+}
+
+static void
+show_limit (AdwActionRow *row,
+            GtkWidget    *spin)
+{
+  g_autofree char *text =
+    describe_limit ((guint) gtk_spin_button_get_value_as_int (GTK_SPIN_BUTTON (spin)));
+
+  adw_action_row_set_subtitle (row, text);
+}
+
+static void
+show_limits (ShoalPreferencesWindow *self)
+{
+  show_limit (self->upload_limit_row, self->upload_limit_spin);
+  show_limit (self->download_limit_row, self->download_limit_spin);
+}
+
 static void
 show_settings (ShoalPreferencesWindow *self)
 {
@@ -350,6 +391,7 @@ show_settings (ShoalPreferencesWindow *self)
   show_list (self, KEY_ANCHORS, self->anchors_group, self->anchor_rows);
   show_list (self, KEY_MANUAL_PEERS, self->manual_peers_group, self->manual_peer_rows);
   show_download_dir (self);
+  show_limits (self);
   show_restart_hints (self, pending);
   self->populating = FALSE;
 }
@@ -419,6 +461,13 @@ on_spin_value_changed (GtkWidget              *widget,
                        ShoalPreferencesWindow *self)
 {
   control_changed (self, widget);
+}
+
+/* What the row says follows the number as it is typed or stepped. */
+static void
+on_limit_changed (ShoalPreferencesWindow *self)
+{
+  show_limits (self);
 }
 
 static void
@@ -662,12 +711,18 @@ shoal_preferences_window_class_init (ShoalPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ShoalPreferencesWindow, download_dir_row);
   gtk_widget_class_bind_template_child (widget_class, ShoalPreferencesWindow,
                                         download_dir_restart_hint);
+  gtk_widget_class_bind_template_child (widget_class, ShoalPreferencesWindow, download_limit_row);
+  gtk_widget_class_bind_template_child (widget_class, ShoalPreferencesWindow, download_limit_spin);
+  gtk_widget_class_bind_template_child (widget_class, ShoalPreferencesWindow, upload_slots_spin);
+  gtk_widget_class_bind_template_child (widget_class, ShoalPreferencesWindow, upload_limit_row);
+  gtk_widget_class_bind_template_child (widget_class, ShoalPreferencesWindow, upload_limit_spin);
   gtk_widget_class_bind_template_child (widget_class, ShoalPreferencesWindow, upload_kbps_spin);
   gtk_widget_class_bind_template_child (widget_class, ShoalPreferencesWindow, browse_host_switch);
   gtk_widget_class_bind_template_callback (widget_class, on_port_applied);
   gtk_widget_class_bind_template_callback (widget_class, on_anchor_applied);
   gtk_widget_class_bind_template_callback (widget_class, on_manual_peer_applied);
   gtk_widget_class_bind_template_callback (widget_class, on_download_dir_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_limit_changed);
 }
 
 static void

@@ -168,6 +168,57 @@ test_patch_live (void)
   g_assert_nonnull (strstr (file, "[network]\nmax-dials=2\n"));
 }
 
+/* Upload slots and both caps reach the upload server and the downloads
+ * at once. */
+static void
+test_patch_transfer_caps (void)
+{
+  g_autoptr(ShoalTestApi) api = shoal_test_api_new (&settings_api);
+  const char *body = "{\"transfers.upload-slots\": 7, \"transfers.upload-limit-kbps\": 512, "
+                     "\"transfers.download-limit-kbps\": \"64\"}";
+  const char *const applied[] = { "transfers.upload-slots", "transfers.upload-limit-kbps",
+                                  "transfers.download-limit-kbps", NULL };
+  const char *const none[] = { NULL };
+  ShoalUploadServer *uploads = shoal_servent_get_upload_server (api->servent);
+  ShoalTransfers *transfers = shoal_servent_get_transfers (api->servent);
+  const char *const lifted_names[] = { "transfers.download-limit-kbps", NULL };
+  g_autoptr(JsonObject) answer = NULL;
+  g_autoptr(JsonObject) lifted = NULL;
+  g_autofree char *file = NULL;
+  guint max_uploads = 0;
+
+  g_object_get (uploads, "max-uploads", &max_uploads, NULL);
+  g_assert_cmpuint (max_uploads, ==, SHOAL_DEFAULT_UPLOAD_SLOTS);
+  /* Both caps there from the start, lifted. */
+  g_assert_cmpuint (shoal_rate_limit_get_rate (shoal_upload_server_get_rate_limit (uploads)), ==, 0);
+  g_assert_cmpuint (shoal_rate_limit_get_rate (shoal_transfers_get_rate_limit (transfers)), ==, 0);
+  answer = shoal_test_api_call (api, "PATCH", SETTINGS, body, 200);
+  assert_names (answer, "applied", applied);
+  assert_names (answer, "restart_required", none);
+
+  g_object_get (uploads, "max-uploads", &max_uploads, NULL);
+  g_assert_cmpuint (max_uploads, ==, 7);
+  g_assert_cmpuint (api->config->node->upload_limit_kbps, ==, 512);
+  g_assert_cmpuint (api->config->node->download_limit_kbps, ==, 64);
+  g_assert_cmpuint (shoal_rate_limit_get_rate (shoal_upload_server_get_rate_limit (uploads)), ==,
+                    512 * SHOAL_RATE_LIMIT_BYTES_PER_KBIT);
+  g_assert_cmpuint (shoal_rate_limit_get_rate (shoal_transfers_get_rate_limit (transfers)), ==,
+                    64 * SHOAL_RATE_LIMIT_BYTES_PER_KBIT);
+  file = read_config_file (api);
+  g_assert_nonnull (strstr (file, "[transfers]\nupload-slots=7\nupload-limit-kbps=512\n"
+                                  "download-limit-kbps=64\n"));
+  patch_refused (api, "{\"transfers.upload-slots\": 0}", "transfers.upload-slots");
+  patch_refused (api, "{\"transfers.upload-slots\": 65}", "transfers.upload-slots");
+  g_object_get (uploads, "max-uploads", &max_uploads, NULL);
+  g_assert_cmpuint (max_uploads, ==, 7);
+
+  /* 0 lifts a cap. */
+  lifted = shoal_test_api_call (api, "PATCH", SETTINGS, "{\"transfers.download-limit-kbps\": 0}",
+                                200);
+  assert_names (lifted, "applied", lifted_names);
+  g_assert_cmpuint (shoal_rate_limit_get_rate (shoal_transfers_get_rate_limit (transfers)), ==, 0);
+}
+
 /* A restart key is saved, said to need a restart and left running as it
  * is; a live key beside it applies. */
 static void
@@ -327,6 +378,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/api-settings/get", test_get);
   g_test_add_func ("/api-settings/patch-live", test_patch_live);
+  g_test_add_func ("/api-settings/patch-transfer-caps", test_patch_transfer_caps);
   g_test_add_func ("/api-settings/patch-restart", test_patch_restart);
   g_test_add_func ("/api-settings/patch-refused", test_patch_refused);
   g_test_add_func ("/api-settings/patch-shares", test_patch_shares);

@@ -1,8 +1,8 @@
 /* test-preferences.c — the Preferences window over a running servent: a
  * change is saved to the settings file and applied at once where the
- * servent allows (browse host, slots, role, manual peers), a key that
- * waits for a restart says so, and a bad value is refused with a message
- * and saved nowhere. */
+ * servent allows (browse host, slots, role, manual peers, upload slots,
+ * upload and download caps), a key that waits for a restart says so, and
+ * a bad value is refused with a message and saved nowhere. */
 #include "gui-test-util.h"
 #include "shoal-preferences-window.h"
 #include "shoal-test-api.h"
@@ -11,6 +11,8 @@
 
 /* Refused at once: nothing listens on the discard port of loopback. */
 #define MANUAL_PEER "127.0.0.1:9"
+/* g_format_size() keeps a number and its unit together. */
+#define NBSP "\302\240"
 
 typedef struct
 {
@@ -161,6 +163,92 @@ test_slots_live (Fixture       *fixture,
 }
 
 static void
+set_spin (Fixture    *fixture,
+          const char *id,
+          double      value)
+{
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (get_child (fixture, id)), value);
+}
+
+static const char *
+row_subtitle (Fixture    *fixture,
+              const char *id)
+{
+  return adw_action_row_get_subtitle (ADW_ACTION_ROW (get_child (fixture, id)));
+}
+
+static void
+test_upload_slots_live (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  ShoalUploadServer *uploads = shoal_servent_get_upload_server (fixture->api->servent);
+  g_autofree char *saved = NULL;
+  guint max_uploads = 0;
+
+  g_assert_cmpint (gtk_spin_button_get_value_as_int (GTK_SPIN_BUTTON (get_child (fixture,
+                                                                                 "upload_slots_spin"))),
+                   ==, SHOAL_DEFAULT_UPLOAD_SLOTS);
+  g_object_get (uploads, "max-uploads", &max_uploads, NULL);
+  g_assert_cmpuint (max_uploads, ==, SHOAL_DEFAULT_UPLOAD_SLOTS);
+
+  set_spin (fixture, "upload_slots_spin", 9);
+  g_object_get (uploads, "max-uploads", &max_uploads, NULL);
+  g_assert_cmpuint (max_uploads, ==, 9);
+  g_assert_cmpuint (fixture->api->config->node->upload_slots, ==, 9);
+  saved = saved_text (fixture, "transfers.upload-slots");
+  g_assert_cmpstr (saved, ==, "9");
+}
+
+/* Both caps start off, say so, and take a value live; back to 0 they
+ * are off again. */
+static void
+test_limits_live (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  ShoalUploadServer *uploads = shoal_servent_get_upload_server (fixture->api->servent);
+  ShoalTransfers *transfers = shoal_servent_get_transfers (fixture->api->servent);
+  g_autofree char *saved_upload = NULL;
+  g_autofree char *saved_download = NULL;
+  g_autofree char *saved_off = NULL;
+
+  g_assert_cmpstr (row_subtitle (fixture, "upload_limit_row"), ==, "No limit");
+  g_assert_cmpstr (row_subtitle (fixture, "download_limit_row"), ==, "No limit");
+
+  set_spin (fixture, "upload_limit_spin", 512);
+  set_spin (fixture, "download_limit_spin", 8000);
+  g_assert_cmpuint (fixture->api->config->node->upload_limit_kbps, ==, 512);
+  g_assert_cmpuint (fixture->api->config->node->download_limit_kbps, ==, 8000);
+  g_assert_cmpuint (shoal_rate_limit_get_rate (shoal_upload_server_get_rate_limit (uploads)), ==,
+                    512 * SHOAL_RATE_LIMIT_BYTES_PER_KBIT);
+  g_assert_cmpuint (shoal_rate_limit_get_rate (shoal_transfers_get_rate_limit (transfers)), ==,
+                    8000 * SHOAL_RATE_LIMIT_BYTES_PER_KBIT);
+  saved_upload = saved_text (fixture, "transfers.upload-limit-kbps");
+  g_assert_cmpstr (saved_upload, ==, "512");
+  saved_download = saved_text (fixture, "transfers.download-limit-kbps");
+  g_assert_cmpstr (saved_download, ==, "8000");
+  g_assert_cmpstr (row_subtitle (fixture, "upload_limit_row"), ==,
+                   "512 kbit/s, about 64.0" NBSP "kB per second");
+  g_assert_cmpstr (row_subtitle (fixture, "download_limit_row"), ==,
+                   "8000 kbit/s, about 1.0" NBSP "MB per second");
+
+  set_spin (fixture, "upload_limit_spin", 0);
+  g_assert_cmpuint (fixture->api->config->node->upload_limit_kbps, ==, 0);
+  g_assert_cmpuint (shoal_rate_limit_get_rate (shoal_upload_server_get_rate_limit (uploads)), ==, 0);
+  saved_off = saved_text (fixture, "transfers.upload-limit-kbps");
+  g_assert_cmpstr (saved_off, ==, "0");
+  g_assert_cmpstr (row_subtitle (fixture, "upload_limit_row"), ==, "No limit");
+
+  /* Opened again, the window shows what was saved. */
+  close_window (fixture);
+  open_window (fixture);
+  g_assert_cmpint (gtk_spin_button_get_value_as_int (GTK_SPIN_BUTTON (get_child (fixture,
+                                                                                 "download_limit_spin"))),
+                   ==, 8000);
+  g_assert_cmpstr (row_subtitle (fixture, "download_limit_row"), ==,
+                   "8000 kbit/s, about 1.0" NBSP "MB per second");
+}
+
+static void
 test_role_live (Fixture       *fixture,
                 gconstpointer  data)
 {
@@ -260,6 +348,10 @@ main (int    argc,
               fixture_set_up, test_browse_host_live, fixture_tear_down);
   g_test_add ("/preferences/slots-live", Fixture, NULL,
               fixture_set_up, test_slots_live, fixture_tear_down);
+  g_test_add ("/preferences/upload-slots-live", Fixture, NULL,
+              fixture_set_up, test_upload_slots_live, fixture_tear_down);
+  g_test_add ("/preferences/limits-live", Fixture, NULL,
+              fixture_set_up, test_limits_live, fixture_tear_down);
   g_test_add ("/preferences/role-live", Fixture, NULL,
               fixture_set_up, test_role_live, fixture_tear_down);
   g_test_add ("/preferences/port-needs-restart", Fixture, NULL,

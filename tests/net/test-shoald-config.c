@@ -59,6 +59,9 @@ test_defaults (void)
   g_assert_true (defaults->node->lan_discovery);
   g_assert_false (defaults->node->lan_only);
   g_assert_cmpuint (defaults->node->manual_peers->len, ==, 0);
+  g_assert_cmpuint (defaults->node->upload_slots, ==, SHOAL_DEFAULT_UPLOAD_SLOTS);
+  g_assert_cmpuint (defaults->node->upload_limit_kbps, ==, 0);
+  g_assert_cmpuint (defaults->node->download_limit_kbps, ==, 0);
   g_assert_true (shoald_config_equal (empty, defaults));
   g_assert_true (shoald_config_equal (comments, defaults));
   g_assert_true (g_str_has_suffix (empty->node->data_dir, "/shoal"));
@@ -99,7 +102,10 @@ test_every_type (void)
     "browse-host=false\n"
     "[transfers]\n"
     "download-dir=/tmp/downloads\n"
-    "upload-kbps=2048  \n");
+    "upload-kbps=2048  \n"
+    "upload-slots=12\n"
+    "upload-limit-kbps=512\n"
+    "download-limit-kbps=8000\n");
   ShoalNodeConfig *node = config->node;
 
   g_assert_cmpuint (node->port, ==, 7000);
@@ -124,6 +130,9 @@ test_every_type (void)
   g_assert_false (node->browse_host);
   g_assert_cmpstr (node->download_dir, ==, "/tmp/downloads");
   g_assert_cmpuint (node->upload_kbps, ==, 2048);
+  g_assert_cmpuint (node->upload_slots, ==, 12);
+  g_assert_cmpuint (node->upload_limit_kbps, ==, 512);
+  g_assert_cmpuint (node->download_limit_kbps, ==, 8000);
 }
 
 static void
@@ -227,6 +236,16 @@ test_bad_values (void)
     { "[transfers]\nupload-kbps=1e3\n",
       FILE_NAME ":2: key “upload-kbps” in [transfers]: "
       "expected a number from 0 to 100000000, got “1e3”" },
+    { "[transfers]\nupload-slots=0\n",
+      FILE_NAME ":2: key “upload-slots” in [transfers]: expected a number from 1 to 64, got “0”" },
+    { "[transfers]\nupload-slots=65\n",
+      FILE_NAME ":2: key “upload-slots” in [transfers]: expected a number from 1 to 64, got “65”" },
+    { "[transfers]\nupload-limit-kbps=fast\n",
+      FILE_NAME ":2: key “upload-limit-kbps” in [transfers]: "
+      "expected a number from 0 to 100000000, got “fast”" },
+    { "[transfers]\ndownload-limit-kbps=100000001\n",
+      FILE_NAME ":2: key “download-limit-kbps” in [transfers]: "
+      "expected a number from 0 to 100000000, got “100000001”" },
     { "[library]\ndata-dir=/srv/\\q\n",
       FILE_NAME ":2: key “data-dir” in [library]: "
       "expected UTF-8 text with valid escapes, got “/srv/\\q”" },
@@ -320,7 +339,8 @@ test_print_round_trip (void)
   const char *const lines[] = {
     "[network]\n", "\nport=6346\n", "\nlan-discovery=true\n", "\nlan-only=false\n",
     "\nmanual-peers=\n", "\nrole=auto\n", "\nqrp-period-s=0\n",
-    "\nupload-kbps=1024\n", "\nbrowse-host=true\n", "\nanchors=\n", "\nshares=\n",
+    "\nupload-kbps=1024\n", "\nupload-slots=4\n", "\nupload-limit-kbps=0\n",
+    "\ndownload-limit-kbps=0\n", "\nbrowse-host=true\n", "\nanchors=\n", "\nshares=\n",
     "\n[transfers]\n", "\n[api]\n", "\naddress=127.0.0.1\n", "\nport=6348\n",
     "\n[service]\n", "\nlog-file=\n",
   };
@@ -363,6 +383,9 @@ test_options_override (void)
   options.no_lan_discovery = TRUE;
   options.lan_only = TRUE;
   options.manual_peers = g_strdupv ((char *[]) { "10.0.0.2:6346", "nas.local:6347", NULL });
+  options.upload_slots = g_strdup ("2");
+  options.upload_limit_kbps = g_strdup ("256");
+  options.download_limit_kbps = g_strdup ("1024");
   g_assert_true (shoald_config_apply_options (config, &options, NULL));
 
   g_assert_cmpuint (config->node->port, ==, 7100);
@@ -375,6 +398,9 @@ test_options_override (void)
   g_assert_true (config->node->allow_private);
   g_assert_false (config->node->lan_discovery);
   g_assert_true (config->node->lan_only);
+  g_assert_cmpuint (config->node->upload_slots, ==, 2);
+  g_assert_cmpuint (config->node->upload_limit_kbps, ==, 256);
+  g_assert_cmpuint (config->node->download_limit_kbps, ==, 1024);
   /* --peer replaces the file's manual peers, as --anchor its anchors. */
   g_assert_cmpuint (config->node->manual_peers->len, ==, 2);
   g_assert_cmpstr (g_ptr_array_index (config->node->manual_peers, 0), ==, "10.0.0.2:6346");
@@ -402,6 +428,12 @@ test_options_errors (void)
       "--qrp-period: expected a number from 0 to 3600, got “7200”" },
     { G_STRUCT_OFFSET (ShoaldOptions, upload_kbps), "-5",
       "--upload-kbps: expected a number from 0 to 100000000, got “-5”" },
+    { G_STRUCT_OFFSET (ShoaldOptions, upload_slots), "100",
+      "--upload-slots: expected a number from 1 to 64, got “100”" },
+    { G_STRUCT_OFFSET (ShoaldOptions, upload_limit_kbps), "1k",
+      "--upload-limit-kbps: expected a number from 0 to 100000000, got “1k”" },
+    { G_STRUCT_OFFSET (ShoaldOptions, download_limit_kbps), "",
+      "--download-limit-kbps: expected a number from 0 to 100000000, got “”" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -872,7 +904,8 @@ test_apply_live (void)
     { "bootstrap.default-bootstrap", "false" }, { "bootstrap.udp-host-caches", "u.example.org:1" },
     { "network.lan-discovery", "false" }, { "network.manual-peers", "10.0.0.2:6346;nas.local:1" },
     { "library.shares", "/srv/music" }, { "library.browse-host", "false" },
-    { "transfers.upload-kbps", "99" },
+    { "transfers.upload-kbps", "99" }, { "transfers.upload-slots", "7" },
+    { "transfers.upload-limit-kbps", "512" }, { "transfers.download-limit-kbps", "64" },
   };
   const char *const later[][2] = {
     { "network.port", "7000" }, { "network.listen-address", "127.0.0.2" },
@@ -995,6 +1028,9 @@ test_shoald (void)
   g_assert_nonnull (strstr (out, "--lan-only"));
   g_assert_nonnull (strstr (out, "--no-lan-discovery"));
   g_assert_nonnull (strstr (out, "--peer=HOST:PORT"));
+  g_assert_nonnull (strstr (out, "--upload-slots=N"));
+  g_assert_nonnull (strstr (out, "--upload-limit-kbps=KBPS"));
+  g_assert_nonnull (strstr (out, "--download-limit-kbps=KBPS"));
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
 

@@ -2,7 +2,9 @@
  * loopback: keep-alive, gtk-gnutella's captured short 206, a 200 ignoring
  * Range, 503, 404, 416, a lying source, a body cut short, a stall, a
  * cancel, surplus body bytes, a huge head, a chunked body, an unreachable
- * source and a GIV stream handed over. */
+ * source, a GIV stream handed over, and reading under a rate limit:
+ * alone, shared by two fetches, lifted, cancelled while waiting and
+ * slower than the idle timeout. */
 #include "shoal-handshake.h"
 #include "shoal-http-fetch.h"
 #include "shoal-test-loop.h"
@@ -18,6 +20,20 @@
 #define WAIT_TIMEOUT_MS 10000
 #define STALL_IDLE_TIMEOUT_MS 500
 #define SERVER_READ_SIZE 4096
+/* The rate limit tests: 256 KiB at 512 kbit/s (64000 B/s) is 4.1 s, 3.85 s
+ * after the first quarter second's burst; only a lower bound is checked. */
+#define CAPPED_KBPS 512
+#define CAPPED_SIZE (256 * 1024)
+#define CAPPED_MIN_MS 3500
+/* A tick of the main loop while capped reads wait: it must keep running. */
+#define TICK_MS 100
+#define MIN_TICKS 10
+/* So slow that only a lifted cap or a cancel ends the fetch in time. */
+#define CRAWL_BYTES_PER_S 125
+/* Four min-size bursts at this rate: waits of about a second each,
+ * twice the idle timeout. */
+#define SLOW_BYTES_PER_S 4000
+#define SLOW_SIZE (4 * SHOAL_RATE_LIMIT_MIN_BURST)
 
 /* The file of the captured gtk-gnutella download. */
 #define VECTOR_URN "urn:sha1:NCFDABXK7UOP4QXTSYZFUATLV2GMHUR4"
@@ -423,6 +439,34 @@ add_partial_answer (Server     *server,
 }
 
 /* The tests ------------------------------------------------------------------------- */
+
+/* Starts a fetch of @request without waiting for it. */
+static void
+begin_fetch (ShoalHttpFetch              *fetch,
+             const ShoalHttpFetchRequest *request,
+             const TempFile              *file,
+             GCancellable                *cancellable,
+             Outcome                     *outcome)
+{
+  memset (outcome, 0, sizeof *outcome);
+  shoal_http_fetch_fetch_range_async (fetch, request, file->fd, cancellable,
+                                      on_progress, outcome, on_fetched, outcome);
+}
+
+static gboolean
+count_tick (gpointer data)
+{
+  guint *ticks = data;
+
+  (*ticks)++;
+  return G_SOURCE_CONTINUE;
+}
+
+static gint64
+elapsed_ms_since (gint64 start)
+{
+  return (g_get_monotonic_time () - start) / G_TIME_SPAN_MILLISECOND;
+}
 
 /* Two ranges on one connection (the server accepts only one), each at
  * its offset; what the requests say and what the first answer tells. */
@@ -1059,6 +1103,235 @@ test_giv_stream (void)
   g_socket_listener_close (listener);
 }
 
+/* 256 KiB at 512 kbit/s takes its time, with the main loop running all
+ * along, and arrives whole. */
+static void
+test_rate_limited (void)
+{
+  Server *server = server_new (FALSE);
+  TempFile file;
+  g_autoptr(ShoalHttpFetch) fetch = NULL;
+  g_autoptr(ShoalRateLimit) limit =
+    shoal_rate_limit_new (shoal_rate_limit_bytes_for_kbps (CAPPED_KBPS));
+  guint8 sha1[SHOAL_SHA1_SIZE];
+  ShoalHttpFetchRequest request;
+  Outcome outcome;
+  guint ticks = 0;
+  guint tick_source;
+  gint64 started;
+  gint64 elapsed_ms;
+
+  vector_sha1 (sha1);
+  add_partial_answer (server, "", 0, CAPPED_SIZE - 1, CAPPED_SIZE, CAPPED_SIZE);
+  server_start (server);
+  temp_file_open (&file);
+  fetch = fetch_from (server);
+  shoal_http_fetch_set_rate_limit (fetch, limit);
+
+  request = range_request (sha1, 0, CAPPED_SIZE - 1);
+  tick_source = g_timeout_add (TICK_MS, count_tick, &ticks);
+  started = g_get_monotonic_time ();
+  run_fetch (fetch, &request, &file, &outcome);
+  elapsed_ms = elapsed_ms_since (started);
+  g_source_remove (tick_source);
+  g_test_message ("%d KiB at %d kbit/s: %" G_GINT64_FORMAT " ms, %u ticks, %u writes",
+                  CAPPED_SIZE / 1024, CAPPED_KBPS, elapsed_ms, ticks, outcome.progress_calls);
+  g_assert_no_error (outcome.error);
+  g_assert_cmpuint (outcome.result.written_length, ==, CAPPED_SIZE);
+  g_assert_cmpint (elapsed_ms, >=, CAPPED_MIN_MS);
+  g_assert_cmpuint (ticks, >=, MIN_TICKS);
+  g_assert_true (shoal_http_fetch_get_reusable (fetch));
+  assert_file_holds (&file, 0, CAPPED_SIZE);
+
+  g_clear_object (&fetch);
+  outcome_clear (&outcome);
+  temp_file_close (&file);
+  server_free (server);
+}
+
+/* Two fetches sharing one limit keep to it together: half the bytes each
+ * take as long as the whole did alone. */
+static void
+test_rate_limit_shared (void)
+{
+  g_autoptr(ShoalRateLimit) limit =
+    shoal_rate_limit_new (shoal_rate_limit_bytes_for_kbps (CAPPED_KBPS));
+  Server *servers[2];
+  ShoalHttpFetch *fetches[2];
+  TempFile files[2];
+  Outcome outcomes[2];
+  guint8 sha1[SHOAL_SHA1_SIZE];
+  ShoalHttpFetchRequest request;
+  gint64 started;
+  gint64 elapsed_ms;
+
+  vector_sha1 (sha1);
+  request = range_request (sha1, 0, CAPPED_SIZE / 2 - 1);
+  started = g_get_monotonic_time ();
+  for (guint i = 0; i < 2; i++)
+    {
+      servers[i] = server_new (FALSE);
+      add_partial_answer (servers[i], "", 0, CAPPED_SIZE / 2 - 1, CAPPED_SIZE, CAPPED_SIZE / 2);
+      server_start (servers[i]);
+      temp_file_open (&files[i]);
+      fetches[i] = fetch_from (servers[i]);
+      shoal_http_fetch_set_rate_limit (fetches[i], limit);
+      begin_fetch (fetches[i], &request, &files[i], NULL, &outcomes[i]);
+    }
+  for (guint i = 0; i < 2; i++)
+    shoal_test_wait_flag (&outcomes[i].done, WAIT_TIMEOUT_MS, "a shared-limit fetch to end");
+  elapsed_ms = elapsed_ms_since (started);
+  g_test_message ("2 fetches of %d KiB at %d kbit/s in all: %" G_GINT64_FORMAT " ms",
+                  CAPPED_SIZE / 2 / 1024, CAPPED_KBPS, elapsed_ms);
+  g_assert_cmpint (elapsed_ms, >=, CAPPED_MIN_MS);
+  for (guint i = 0; i < 2; i++)
+    {
+      g_assert_no_error (outcomes[i].error);
+      g_assert_cmpuint (outcomes[i].result.written_length, ==, CAPPED_SIZE / 2);
+      assert_file_holds (&files[i], 0, CAPPED_SIZE / 2);
+      g_object_unref (fetches[i]);
+      outcome_clear (&outcomes[i]);
+      temp_file_close (&files[i]);
+      server_free (servers[i]);
+    }
+}
+
+static void
+lift_limit (ShoalHttpFetch *fetch,
+            guint64         start,
+            guint64         written,
+            guint64         expected,
+            gpointer        user_data)
+{
+  shoal_rate_limit_set_rate (user_data, 0);
+}
+
+/* A crawling cap lifted once the first bytes are in: the rest comes at
+ * once (at 1 kbit/s it would take half an hour). */
+static void
+test_rate_limit_lifted (void)
+{
+  Server *server = server_new (FALSE);
+  TempFile file;
+  g_autoptr(ShoalHttpFetch) fetch = NULL;
+  g_autoptr(ShoalRateLimit) limit = shoal_rate_limit_new (CRAWL_BYTES_PER_S);
+  guint8 sha1[SHOAL_SHA1_SIZE];
+  ShoalHttpFetchRequest request;
+  Outcome outcome = { 0 };
+
+  vector_sha1 (sha1);
+  add_partial_answer (server, "", 0, CAPPED_SIZE - 1, CAPPED_SIZE, CAPPED_SIZE);
+  server_start (server);
+  temp_file_open (&file);
+  fetch = fetch_from (server);
+  shoal_http_fetch_set_rate_limit (fetch, limit);
+
+  request = range_request (sha1, 0, CAPPED_SIZE - 1);
+  shoal_http_fetch_fetch_range_async (fetch, &request, file.fd, NULL, lift_limit, limit,
+                                      on_fetched, &outcome);
+  shoal_test_wait_flag (&outcome.done, WAIT_TIMEOUT_MS, "the fetch to end once the cap is lifted");
+  g_assert_no_error (outcome.error);
+  g_assert_cmpuint (outcome.result.written_length, ==, CAPPED_SIZE);
+  assert_file_holds (&file, 0, CAPPED_SIZE);
+
+  g_clear_object (&fetch);
+  outcome_clear (&outcome);
+  temp_file_close (&file);
+  server_free (server);
+}
+
+static gboolean
+has_progress (gpointer data)
+{
+  Outcome *outcome = data;
+
+  return outcome->progress_calls > 0;
+}
+
+static gboolean
+cancel_soon (gpointer data)
+{
+  g_cancellable_cancel (data);
+  return G_SOURCE_REMOVE;
+}
+
+/* A fetch waiting half a minute for tokens ends as soon as it is
+ * cancelled, with what it had. */
+static void
+test_rate_limit_cancel_while_waiting (void)
+{
+  Server *server = server_new (FALSE);
+  TempFile file;
+  g_autoptr(ShoalHttpFetch) fetch = NULL;
+  g_autoptr(ShoalRateLimit) limit = shoal_rate_limit_new (CRAWL_BYTES_PER_S);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  guint8 sha1[SHOAL_SHA1_SIZE];
+  ShoalHttpFetchRequest request;
+  Outcome outcome;
+
+  vector_sha1 (sha1);
+  add_partial_answer (server, "", 0, CAPPED_SIZE - 1, CAPPED_SIZE, CAPPED_SIZE);
+  server_start (server);
+  temp_file_open (&file);
+  fetch = fetch_from (server);
+  shoal_http_fetch_set_rate_limit (fetch, limit);
+
+  request = range_request (sha1, 0, CAPPED_SIZE - 1);
+  begin_fetch (fetch, &request, &file, cancellable, &outcome);
+  shoal_test_wait_until (has_progress, &outcome, WAIT_TIMEOUT_MS, "the first capped bytes");
+  /* Past the first burst, the next tokens are half a minute away. */
+  g_timeout_add (TICK_MS, cancel_soon, cancellable);
+  shoal_test_wait_flag (&outcome.done, WAIT_TIMEOUT_MS, "the cancelled fetch to end");
+  g_assert_error (outcome.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpuint (outcome.result.written_length, >, 0);
+  g_assert_cmpuint (outcome.result.written_length, <=, SHOAL_RATE_LIMIT_MIN_BURST);
+  g_assert_false (shoal_http_fetch_get_reusable (fetch));
+
+  g_clear_object (&fetch);
+  outcome_clear (&outcome);
+  temp_file_close (&file);
+  server_free (server);
+}
+
+/* Waiting for tokens longer than the idle timeout is not the source
+ * falling silent. */
+static void
+test_rate_limit_slower_than_idle_timeout (void)
+{
+  Server *server = server_new (FALSE);
+  TempFile file;
+  g_autoptr(ShoalHttpFetch) fetch = NULL;
+  g_autoptr(ShoalRateLimit) limit = shoal_rate_limit_new (SLOW_BYTES_PER_S);
+  guint8 sha1[SHOAL_SHA1_SIZE];
+  ShoalHttpFetchRequest request;
+  Outcome outcome;
+  gint64 started;
+  gint64 elapsed_ms;
+
+  vector_sha1 (sha1);
+  add_partial_answer (server, "", 0, SLOW_SIZE - 1, SLOW_SIZE, SLOW_SIZE);
+  server_start (server);
+  temp_file_open (&file);
+  fetch = fetch_from (server);
+  g_object_set (fetch, "idle-timeout", STALL_IDLE_TIMEOUT_MS, NULL);
+  shoal_http_fetch_set_rate_limit (fetch, limit);
+
+  request = range_request (sha1, 0, SLOW_SIZE - 1);
+  started = g_get_monotonic_time ();
+  run_fetch (fetch, &request, &file, &outcome);
+  elapsed_ms = elapsed_ms_since (started);
+  g_assert_no_error (outcome.error);
+  g_assert_cmpuint (outcome.result.written_length, ==, SLOW_SIZE);
+  /* At least one wait for tokens outlasted the idle timeout. */
+  g_assert_cmpint (elapsed_ms, >=, 2 * STALL_IDLE_TIMEOUT_MS);
+  assert_file_holds (&file, 0, SLOW_SIZE);
+
+  g_clear_object (&fetch);
+  outcome_clear (&outcome);
+  temp_file_close (&file);
+  server_free (server);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1081,6 +1354,13 @@ main (int    argc,
   g_test_add_func ("/http-fetch/chunked-body", test_chunked_body);
   g_test_add_func ("/http-fetch/unreachable", test_unreachable);
   g_test_add_func ("/http-fetch/giv-stream", test_giv_stream);
+  g_test_add_func ("/http-fetch/rate-limited", test_rate_limited);
+  g_test_add_func ("/http-fetch/rate-limit-shared", test_rate_limit_shared);
+  g_test_add_func ("/http-fetch/rate-limit-lifted", test_rate_limit_lifted);
+  g_test_add_func ("/http-fetch/rate-limit-cancel-while-waiting",
+                   test_rate_limit_cancel_while_waiting);
+  g_test_add_func ("/http-fetch/rate-limit-slower-than-idle-timeout",
+                   test_rate_limit_slower_than_idle_timeout);
 
   return g_test_run ();
 }

@@ -1,7 +1,8 @@
 /* test-transfers.c — the download manager against sources on loopback:
  * scripted HTTP servers (which can corrupt, die, stall or be busy) and
  * the real upload server; many sources, a dying one, a lying one, a
- * restart, a name clash, a magnet, pause and cancel, a push. */
+ * restart, a name clash, a magnet, pause and cancel, a push, and two
+ * downloads sharing the download cap. */
 #define _GNU_SOURCE  /* nftw() */
 #include "shoal-download-plan.h"
 #include "shoal-download-store.h"
@@ -32,6 +33,11 @@
 #define SERVER_READ_SIZE 4096
 /* A corrupting server flips one byte in every this many. */
 #define CORRUPT_EVERY 1024
+/* Two files of 128 KiB under 512 kbit/s (64000 B/s) in all: 4.1 s, 3.85 s
+ * after the first quarter second's burst; only a lower bound is checked. */
+#define CAPPED_KBPS 512
+#define CAPPED_FILE_SIZE (128 * 1024)
+#define CAPPED_MIN_MS 3500
 
 /* The scripted server -------------------------------------------------------------- */
 
@@ -711,6 +717,64 @@ test_three_sources (void)
   fixture_clear (&fixture);
 }
 
+/* Two downloads from two sources keep to the cap together, set after
+ * their connections opened, and arrive whole. */
+static void
+test_download_cap_shared (void)
+{
+  Fixture fixture;
+  GBytes *contents[2] = { make_content (CAPPED_FILE_SIZE, 11),
+                          make_content (CAPPED_FILE_SIZE, 12) };
+  g_autoptr(ShoalRateLimit) limit =
+    shoal_rate_limit_new (shoal_rate_limit_bytes_for_kbps (CAPPED_KBPS));
+  g_autoptr(ShoalTransfers) transfers = NULL;
+  ShoalDownload *downloads[2];
+  Server *servers[2];
+  gint64 started;
+  gint64 elapsed_ms;
+
+  fixture_init (&fixture);
+  transfers = transfers_new (&fixture);
+  started = g_get_monotonic_time ();
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autofree char *urn = NULL;
+      g_autofree char *name = g_strdup_printf ("capped-%u.bin", i);
+      g_autoptr(GError) error = NULL;
+
+      servers[i] = server_new (contents[i]);
+      server_start (servers[i]);
+      urn = urn_of (servers[i]);
+      downloads[i] = shoal_transfers_add_urn (transfers, urn, name, CAPPED_FILE_SIZE, &error);
+      g_assert_no_error (error);
+      add_source (transfers, servers[i], servers[i]->sha1);
+    }
+  shoal_transfers_set_rate_limit (transfers, limit);
+  g_assert_true (shoal_transfers_get_rate_limit (transfers) == limit);
+  for (guint i = 0; i < 2; i++)
+    wait_for_state (downloads[i], SHOAL_DOWNLOAD_STATUS_COMPLETED, "a capped download to complete");
+  elapsed_ms = (g_get_monotonic_time () - started) / G_TIME_SPAN_MILLISECOND;
+  g_test_message ("2 files of %d KiB at %d kbit/s in all: %" G_GINT64_FORMAT " ms",
+                  CAPPED_FILE_SIZE / 1024, CAPPED_KBPS, elapsed_ms);
+  g_assert_cmpint (elapsed_ms, >=, CAPPED_MIN_MS);
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("capped-%u.bin", i);
+      g_autofree char *expected = g_build_filename (fixture.download_dir, name, NULL);
+
+      assert_completed_as (downloads[i], expected, contents[i]);
+      g_object_unref (downloads[i]);
+    }
+
+  transfers_destroy (g_steal_pointer (&transfers));
+  for (guint i = 0; i < 2; i++)
+    {
+      server_free (servers[i]);
+      g_bytes_unref (contents[i]);
+    }
+  fixture_clear (&fixture);
+}
+
 /* A source that dies halfway: the others finish the file. */
 static void
 test_source_dies (void)
@@ -1366,6 +1430,7 @@ main (int argc, char **argv)
 
   g_test_add_func ("/download/notifications-throttled", test_notifications_throttled);
   g_test_add_func ("/transfers/three-sources", test_three_sources);
+  g_test_add_func ("/transfers/download-cap-shared", test_download_cap_shared);
   g_test_add_func ("/transfers/source-dies", test_source_dies);
   g_test_add_func ("/transfers/liar-is-banned", test_liar_is_banned);
   g_test_add_func ("/transfers/restart-resumes", test_restart_resumes);

@@ -1,8 +1,9 @@
 /* test-upload-server.c — the upload server behind a real listener on
  * loopback, driven by raw HTTP clients: files by hash and by index, HEAD,
  * ranges, keep-alive, gtk-gnutella's headers, slots, alternate sources,
- * browse host, and hostile requests that must get an error or a closed
- * socket and never a byte from outside the library. */
+ * browse host, the upload cap (its pace, slots under it, a stop while
+ * bodies wait for tokens, lifting it), and hostile requests that must get
+ * an error or a closed socket and never a byte from outside the library. */
 #define _GNU_SOURCE  /* nftw() */
 #include "shoal-library-db.h"
 #include "shoal-library.h"
@@ -42,6 +43,15 @@
 #define PASSWD_MARK "root:x:0:0"
 #define HTML_NAME "<script>alert('x')&\".txt"
 #define UNSHARED_URN "urn:sha1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+/* 256 KiB at 512 kbit/s (64000 B/s): 4.1 s, 3.85 s after the first
+ * quarter second's burst; only a lower bound is checked. */
+#define CAPPED_KBPS 512
+#define CAPPED_SIZE (256 * 1024)
+#define CAPPED_MIN_MS 3500
+/* So slow that a body always waits for tokens after its first burst. */
+#define CRAWL_KBPS 8
+/* Long enough for a crawling body to be waiting for tokens. */
+#define PAUSE_SETTLE_MS 200
 
 /* Every file written into the share, and what the index made of it. */
 typedef struct
@@ -1003,6 +1013,204 @@ test_slots_per_ip (void)
   slow_readers_close (&readers);
 }
 
+/* The upload cap ------------------------------------------------------------------- */
+
+/* One capped GET read as it comes, on a thread of its own. */
+typedef struct
+{
+  const char *local_address;
+  char       *request;
+  Response   *response;
+  gint        receiving;     /* atomic: body bytes came */
+  gint        done;          /* atomic */
+  gint64      elapsed_usec;
+  GThread    *thread;
+} CappedDownload;
+
+static gpointer
+capped_download_main (gpointer data)
+{
+  CappedDownload *download = data;
+  g_autoptr(Client) client = client_connect_from (download->local_address);
+  gint64 started = g_get_monotonic_time ();
+  GByteArray *body;
+  guint64 length;
+
+  client_send (client, download->request);
+  download->response = client_read_head (client);
+  g_assert_nonnull (download->response);
+  body = download->response->body;
+  length = g_ascii_strtoull (header (download->response, "Content-Length"), NULL, 10);
+  while (body->len < length && (client->input->len > 0 || client_fill (client)))
+    {
+      client_consume (client, (gsize) MIN (client->input->len, length - body->len), body);
+      g_atomic_int_set (&download->receiving, TRUE);
+    }
+  download->elapsed_usec = g_get_monotonic_time () - started;
+  g_atomic_int_set (&download->done, TRUE);
+  g_main_context_wakeup (NULL);
+  return NULL;
+}
+
+static void
+capped_download_start (CappedDownload *download,
+                       const char     *local_address,
+                       const char     *range)
+{
+  g_autofree char *target = urn_target (FILE_BIG);
+  g_autofree char *extra = g_strdup_printf ("Range: bytes=%s\r\n", range);
+
+  memset (download, 0, sizeof *download);
+  download->local_address = local_address;
+  download->request = request_for ("GET", target, extra);
+  download->thread = g_thread_new ("capped-client", capped_download_main, download);
+}
+
+static gboolean
+capped_download_done (gpointer data)
+{
+  return g_atomic_int_get (&((CappedDownload *) data)->done);
+}
+
+static gboolean
+capped_download_receiving (gpointer data)
+{
+  return g_atomic_int_get (&((CappedDownload *) data)->receiving);
+}
+
+static void
+capped_download_finish (CappedDownload *download)
+{
+  shoal_test_wait_until (capped_download_done, download, TEST_TIMEOUT_MS, "a capped download");
+  g_thread_join (download->thread);
+  g_free (download->request);
+}
+
+static ShoalRateLimit *
+cap_uploads (guint kbps)
+{
+  ShoalRateLimit *limit = shoal_rate_limit_new (shoal_rate_limit_bytes_for_kbps (kbps));
+
+  shoal_upload_server_set_rate_limit (fixture.server, limit);
+  g_assert_true (shoal_upload_server_get_rate_limit (fixture.server) == limit);
+  return limit;
+}
+
+static void
+uncap_uploads (ShoalRateLimit *limit)
+{
+  shoal_upload_server_set_rate_limit (fixture.server, NULL);
+  g_assert_null (shoal_upload_server_get_rate_limit (fixture.server));
+  shoal_rate_limit_unref (limit);
+  wait_server_quiet ();
+}
+
+/* 256 KiB at 512 kbit/s take their time and arrive whole; then a small
+ * file goes out at once, the cap's burst being enough for it. */
+static void
+test_capped (void)
+{
+  ShoalRateLimit *limit = cap_uploads (CAPPED_KBPS);
+  g_autofree char *range = g_strdup_printf ("0-%d", CAPPED_SIZE - 1);
+  CappedDownload download;
+  gint64 elapsed_ms;
+
+  capped_download_start (&download, NULL, range);
+  capped_download_finish (&download);
+  elapsed_ms = download.elapsed_usec / G_TIME_SPAN_MILLISECOND;
+  g_test_message ("%d KiB at %d kbit/s: %" G_GINT64_FORMAT " ms",
+                  CAPPED_SIZE / 1024, CAPPED_KBPS, elapsed_ms);
+  g_assert_cmpuint (download.response->status, ==, 206);
+  assert_body_is (download.response, FILE_BIG, 0, CAPPED_SIZE);
+  g_assert_cmpint (elapsed_ms, >=, CAPPED_MIN_MS);
+  g_clear_pointer (&download.response, response_free);
+  uncap_uploads (limit);
+}
+
+/* Lifted while a body crawls, the cap lets the rest go at once (at
+ * 8 kbit/s, 256 KiB would take four minutes). */
+static void
+test_cap_lifted (void)
+{
+  ShoalRateLimit *limit = cap_uploads (CRAWL_KBPS);
+  g_autofree char *range = g_strdup_printf ("0-%d", CAPPED_SIZE - 1);
+  CappedDownload download;
+
+  capped_download_start (&download, NULL, range);
+  shoal_test_wait_until (capped_download_receiving, &download, TEST_TIMEOUT_MS,
+                         "the first capped bytes");
+  shoal_test_wait_ms (PAUSE_SETTLE_MS);
+  shoal_rate_limit_set_rate (limit, 0);
+  capped_download_finish (&download);
+  assert_body_is (download.response, FILE_BIG, 0, CAPPED_SIZE);
+  g_clear_pointer (&download.response, response_free);
+  uncap_uploads (limit);
+}
+
+/* Slots count under a cap as without one: a body held back by it keeps
+ * its slot, the next downloader gets 503; one more slot, set live,
+ * serves the one after. */
+static void
+test_capped_slots (void)
+{
+  ShoalRateLimit *limit = cap_uploads (CAPPED_KBPS);
+  SlowReaders readers = { 1, { "127.0.0.7" }, urn_target (FILE_BIG), { NULL }, { NULL } };
+  g_autofree char *request = request_for ("GET", readers.target, NULL);
+  g_autofree char *small = urn_target (FILE_SMALL);
+  g_autofree char *small_request = request_for ("GET", small, NULL);
+
+  g_object_set (fixture.server, "max-uploads", 1, NULL);
+  run_client (slow_readers_main, &readers);
+  g_assert_cmpuint (readers.responses[0]->status, ==, 200);
+  {
+    g_autoptr(Response) refused = exchange_from ("127.0.0.8", request);
+
+    g_assert_cmpuint (refused->status, ==, 503);
+    g_assert_cmpstr (header (refused, "Retry-After"), ==, "60");
+  }
+  g_object_set (fixture.server, "max-uploads", 2, NULL);
+  {
+    g_autoptr(Response) served = exchange_from ("127.0.0.9", small_request);
+
+    g_assert_cmpuint (served->status, ==, 200);
+    assert_body_is (served, FILE_SMALL, 0, SMALL_FILE_SIZE);
+  }
+  slow_readers_close (&readers);
+  g_object_set (fixture.server, "max-uploads", SHOAL_UPLOAD_SERVER_DEFAULT_MAX_UPLOADS, NULL);
+  uncap_uploads (limit);
+}
+
+/* Stopping with a body waiting for tokens: its connection is resumed
+ * and closed with the rest, and the server starts again. */
+static void
+test_stop_while_capped (void)
+{
+  ShoalRateLimit *limit = cap_uploads (CRAWL_KBPS);
+  g_autofree char *range = g_strdup_printf ("0-%d", CAPPED_SIZE - 1);
+  g_autofree char *small = urn_target (FILE_SMALL);
+  g_autoptr(GError) error = NULL;
+  CappedDownload download;
+
+  capped_download_start (&download, "127.0.0.10", range);
+  shoal_test_wait_until (capped_download_receiving, &download, TEST_TIMEOUT_MS,
+                         "the first capped bytes");
+  shoal_test_wait_ms (PAUSE_SETTLE_MS);
+  shoal_upload_server_stop (fixture.server);
+  capped_download_finish (&download);
+  g_assert_cmpuint (download.response->body->len, <, CAPPED_SIZE);
+  g_clear_pointer (&download.response, response_free);
+
+  g_assert_true (shoal_upload_server_start (fixture.server, &error));
+  g_assert_no_error (error);
+  {
+    g_autoptr(Response) response = get (small, NULL);
+
+    g_assert_cmpuint (response->status, ==, 200);
+    assert_body_is (response, FILE_SMALL, 0, SMALL_FILE_SIZE);
+  }
+  uncap_uploads (limit);
+}
+
 /* Hostile requests ---------------------------------------------------------------- */
 
 typedef struct
@@ -1808,6 +2016,10 @@ main (int    argc,
   g_test_add_func ("/upload-server/alt-locations-learnt", test_alt_locations_learnt);
   g_test_add_func ("/upload-server/slots-total", test_slots_total);
   g_test_add_func ("/upload-server/slots-per-ip", test_slots_per_ip);
+  g_test_add_func ("/upload-server/capped", test_capped);
+  g_test_add_func ("/upload-server/cap-lifted", test_cap_lifted);
+  g_test_add_func ("/upload-server/capped-slots", test_capped_slots);
+  g_test_add_func ("/upload-server/stop-while-capped", test_stop_while_capped);
   g_test_add_func ("/upload-server/browse-packets", test_browse_packets);
   g_test_add_func ("/upload-server/browse-html", test_browse_html);
   g_test_add_func ("/upload-server/browse-disabled", test_browse_disabled);

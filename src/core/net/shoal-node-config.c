@@ -24,6 +24,7 @@ shoal_node_config_new_default (void)
   config->max_dials = SHOAL_DEFAULT_MAX_DIALS;
   shoal_role_thresholds_init_default (&config->role_thresholds);
   config->upload_kbps = SHOAL_ROLE_DEFAULT_UPLOAD_KBPS;
+  config->upload_slots = SHOAL_DEFAULT_UPLOAD_SLOTS;
   return config;
 }
 

@@ -25,6 +25,11 @@ typedef enum
 #define SHOAL_DEFAULT_ULTRAPEER_LEAF_SLOTS 300
 /* Outgoing connection attempts under way at once. */
 #define SHOAL_DEFAULT_MAX_DIALS 4
+/* Uploads served at once: gtk-gnutella's default; a few dozen at most,
+ * each one a share of the upstream. */
+#define SHOAL_DEFAULT_UPLOAD_SLOTS 4
+#define SHOAL_MIN_UPLOAD_SLOTS 1
+#define SHOAL_MAX_UPLOAD_SLOTS 64
 
 typedef struct
 {
@@ -66,6 +71,12 @@ typedef struct
    * and the upstream the user says we have. */
   ShoalRoleThresholds role_thresholds;
   guint          upload_kbps;
+  /* Uploads at once (SHOAL_MIN_UPLOAD_SLOTS to SHOAL_MAX_UPLOAD_SLOTS). */
+  guint          upload_slots;
+  /* Caps on all uploads and on all downloads together, in kbit/s; 0: no
+   * cap. Unlike upload_kbps, which only says what the line can do. */
+  guint          upload_limit_kbps;
+  guint          download_limit_kbps;
 } ShoalNodeConfig;
 
 ShoalNodeConfig *shoal_node_config_new_default (void);

@@ -2337,6 +2337,9 @@ shoal_node_manager_update_config (ShoalNodeManager      *self,
   mine->qrp_period_ms = config->qrp_period_ms;
   mine->role_thresholds = config->role_thresholds;
   mine->upload_kbps = config->upload_kbps;
+  mine->upload_slots = config->upload_slots;
+  mine->upload_limit_kbps = config->upload_limit_kbps;
+  mine->download_limit_kbps = config->download_limit_kbps;
   mine->browse_host = config->browse_host;
   mine->anchors_only = config->anchors_only;
   update_anchors (self, config->anchors);

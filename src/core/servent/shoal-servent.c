@@ -4,6 +4,7 @@
 
 #include "shoal-dynamic-query.h"
 #include "shoal-hit-builder.h"
+#include "shoal-rate-limit.h"
 #include "shoal-upload-server.h"
 #include "shoal-urn.h"
 
@@ -19,6 +20,8 @@ struct _ShoalServent
   ShoalLibrary     *library;         /* may be NULL */
   ShoalUploadServer *uploads;        /* with the library */
   ShoalTransfers   *transfers;
+  ShoalRateLimit   *upload_limit;    /* all uploads together */
+  ShoalRateLimit   *download_limit;  /* all downloads together */
   GCancellable     *cancellable;     /* library searches under way */
   GListStore       *searches;
   GHashTable       *searches_by_guid; /* ShoalGuid* → ShoalSearch*, borrowed */
@@ -654,6 +657,8 @@ shoal_servent_finalize (GObject *object)
   g_clear_pointer (&self->searches_by_guid, g_hash_table_unref);
   g_clear_pointer (&self->leaf_deadlines, g_hash_table_unref);
   g_clear_pointer (&self->config, shoal_node_config_free);
+  g_clear_pointer (&self->upload_limit, shoal_rate_limit_unref);
+  g_clear_pointer (&self->download_limit, shoal_rate_limit_unref);
   G_OBJECT_CLASS (shoal_servent_parent_class)->finalize (object);
 }
 
@@ -688,6 +693,10 @@ shoal_servent_new (const ShoalNodeConfig *config,
 
   self = g_object_new (SHOAL_TYPE_SERVENT, NULL);
   self->config = shoal_node_config_copy (config);
+  self->upload_limit =
+    shoal_rate_limit_new (shoal_rate_limit_bytes_for_kbps (config->upload_limit_kbps));
+  self->download_limit =
+    shoal_rate_limit_new (shoal_rate_limit_bytes_for_kbps (config->download_limit_kbps));
   self->node = shoal_node_manager_new (config);
   self->router = shoal_router_new (shoal_node_manager_get_guid (self->node), &router_ops, self);
   shoal_router_set_ultrapeer (self->router,
@@ -721,6 +730,7 @@ start_transfers (ShoalServent  *self,
     return FALSE;
   g_signal_connect (self->transfers, "push-needed", G_CALLBACK (on_push_needed), self);
   shoal_transfers_set_upload_server (self->transfers, self->uploads);
+  shoal_transfers_set_rate_limit (self->transfers, self->download_limit);
   return TRUE;
 }
 
@@ -733,7 +743,11 @@ shoal_servent_start (ShoalServent  *self,
   if (self->library != NULL)
     {
       self->uploads = shoal_upload_server_new (self->config->data_dir);
-      g_object_set (self->uploads, "browse-host", self->config->browse_host, NULL);
+      g_object_set (self->uploads,
+                    "browse-host", self->config->browse_host,
+                    "max-uploads", self->config->upload_slots,
+                    NULL);
+      shoal_upload_server_set_rate_limit (self->uploads, self->upload_limit);
       if (!shoal_upload_server_start (self->uploads, error))
         return FALSE;
     }
@@ -790,8 +804,20 @@ shoal_servent_update_config (ShoalServent          *self,
       apply_qrp_period (self);
     }
   self->config->browse_host = config->browse_host;
+  self->config->upload_slots = config->upload_slots;
+  self->config->upload_limit_kbps = config->upload_limit_kbps;
+  self->config->download_limit_kbps = config->download_limit_kbps;
   if (self->uploads != NULL)
-    g_object_set (self->uploads, "browse-host", config->browse_host, NULL);
+    g_object_set (self->uploads,
+                  "browse-host", config->browse_host,
+                  "max-uploads", config->upload_slots,
+                  NULL);
+  /* The limits are shared with every transfer: running ones slow down or
+   * speed up at their next read. */
+  shoal_rate_limit_set_rate (self->upload_limit,
+                             shoal_rate_limit_bytes_for_kbps (config->upload_limit_kbps));
+  shoal_rate_limit_set_rate (self->download_limit,
+                             shoal_rate_limit_bytes_for_kbps (config->download_limit_kbps));
   shoal_node_manager_update_config (self->node, config);
 }
 

@@ -39,9 +39,10 @@ gboolean          shoal_servent_start          (ShoalServent  *self,
 void              shoal_servent_shutdown       (ShoalServent *self);
 /* Takes what of @config can change while the servent runs: the role mode
  * and slots, the role thresholds and upload bandwidth, dials at once, the
- * QRP period, bootstrap anchors and caches, browse host, LAN discovery
- * and the manual peers. Ports, addresses, folders, allow_private and
- * lan_only keep their values until the next start. */
+ * QRP period, bootstrap anchors and caches, browse host, LAN discovery,
+ * the manual peers, upload slots and the upload and download caps.
+ * Ports, addresses, folders, allow_private and lan_only keep their
+ * values until the next start. */
 void              shoal_servent_update_config  (ShoalServent          *self,
                                                 const ShoalNodeConfig *config);
 

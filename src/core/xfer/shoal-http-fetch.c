@@ -45,6 +45,7 @@ struct _ShoalHttpFetch
   State              state;
   guint              connect_timeout_ms;
   guint              idle_timeout_ms;
+  ShoalRateLimit    *rate_limit;         /* NULL: reads as fast as they come */
 };
 
 G_DEFINE_FINAL_TYPE (ShoalHttpFetch, shoal_http_fetch, G_TYPE_OBJECT)
@@ -85,6 +86,12 @@ typedef struct
   gboolean                timed_out;
   GByteArray             *input;            /* read, not used yet */
   guint8                 *chunk;
+  gsize                   granted;          /* for the read in flight, by granted_by */
+  ShoalRateLimit         *granted_by;       /* the limit then; it may change meanwhile */
+  GSource                *token_wait;       /* while the rate limit has nothing to grant;
+                                             * it holds the task */
+  gsize                   wait_wanted;      /* the read to retry after it */
+  GAsyncReadyCallback     wait_callback;
   BodySink                sink;
   guint64                 body_offset;      /* where the body goes in the file */
   guint64                 body_length;
@@ -481,6 +488,7 @@ fetch_free (gpointer data)
   g_clear_pointer (&fetch->request, g_bytes_unref);
   g_byte_array_unref (fetch->input);
   g_free (fetch->chunk);
+  g_clear_pointer (&fetch->granted_by, shoal_rate_limit_unref);
   g_clear_error (&fetch->response_error);
   shoal_http_fetch_result_clear (&fetch->result);
   g_free (fetch);
@@ -608,6 +616,95 @@ fail_io (GTask               *task,
     }
 }
 
+/* Reading under the rate limit ------------------------------------------------------------ */
+
+static void read_chunk (GTask               *task,
+                        gsize                wanted,
+                        GAsyncReadyCallback  callback);
+
+/* The tokens have come, or the fetch was cancelled (the read then fails
+ * at once and says which). */
+static gboolean
+on_tokens_due (GCancellable *cancellable,
+               gpointer      data)
+{
+  GTask *task = data;
+  ShoalHttpFetch *self = g_task_get_source_object (task);
+  Fetch *fetch = g_task_get_task_data (task);
+
+  g_clear_pointer (&fetch->token_wait, g_source_unref);
+  /* Waiting for our own cap is not the source being silent. */
+  arm_timer (fetch, self->idle_timeout_ms);
+  read_chunk (task, fetch->wait_wanted, fetch->wait_callback);
+  return G_SOURCE_REMOVE;
+}
+
+/* Nothing is read until the rate limit has tokens again: a timer, never a
+ * busy loop, and the main loop runs on. The idle timer stops meanwhile. */
+static void
+wait_for_tokens (GTask               *task,
+                 gsize                wanted,
+                 GAsyncReadyCallback  callback)
+{
+  ShoalHttpFetch *self = g_task_get_source_object (task);
+  Fetch *fetch = g_task_get_task_data (task);
+  guint delay_ms = MAX (shoal_rate_limit_get_delay_ms (self->rate_limit, wanted), 1);
+
+  g_source_set_ready_time (fetch->timer, -1);
+  fetch->wait_wanted = wanted;
+  fetch->wait_callback = callback;
+  /* One source for both ends of the wait: the deadline or a cancel. */
+  fetch->token_wait = g_cancellable_source_new (fetch->cancellable);
+  g_source_set_callback (fetch->token_wait, G_SOURCE_FUNC (on_tokens_due),
+                         g_object_ref (task), g_object_unref);
+  g_source_set_ready_time (fetch->token_wait,
+                           g_get_monotonic_time () + (gint64) delay_ms * G_TIME_SPAN_MILLISECOND);
+  g_source_attach (fetch->token_wait, g_task_get_context (task));
+}
+
+/* Reads into the chunk up to @wanted bytes, as many as the rate limit
+ * grants; @callback hands the count to return_unused_tokens(). */
+static void
+read_chunk (GTask               *task,
+            gsize                wanted,
+            GAsyncReadyCallback  callback)
+{
+  ShoalHttpFetch *self = g_task_get_source_object (task);
+  Fetch *fetch = g_task_get_task_data (task);
+  gsize size = wanted;
+
+  if (self->rate_limit != NULL && !g_cancellable_is_cancelled (fetch->cancellable))
+    {
+      size = shoal_rate_limit_take (self->rate_limit, wanted);
+      if (size == 0)
+        {
+          wait_for_tokens (task, wanted, callback);
+          return;
+        }
+      fetch->granted = size;
+      fetch->granted_by = shoal_rate_limit_ref (self->rate_limit);
+    }
+  g_input_stream_read_async (g_io_stream_get_input_stream (self->stream), fetch->chunk, size,
+                             G_PRIORITY_DEFAULT, fetch->cancellable, callback,
+                             g_object_ref (task));
+}
+
+/* A read that returned less than granted gives the rest back to the
+ * other transfers. */
+static void
+return_unused_tokens (Fetch  *fetch,
+                      gssize  n_read)
+{
+  gsize used = n_read > 0 ? (gsize) n_read : 0;
+
+  if (fetch->granted_by == NULL)
+    return;
+  if (fetch->granted > used)
+    shoal_rate_limit_give_back (fetch->granted_by, fetch->granted - used);
+  fetch->granted = 0;
+  g_clear_pointer (&fetch->granted_by, shoal_rate_limit_unref);
+}
+
 /* The body ----------------------------------------------------------------------------- */
 
 static gboolean
@@ -669,7 +766,6 @@ static void on_body_read (GObject      *source,
 static void
 continue_body (GTask *task)
 {
-  ShoalHttpFetch *self = g_task_get_source_object (task);
   Fetch *fetch = g_task_get_task_data (task);
   guint64 remaining = fetch->body_length - fetch->body_received;
 
@@ -679,9 +775,7 @@ continue_body (GTask *task)
       complete (task, g_steal_pointer (&fetch->response_error));
       return;
     }
-  g_input_stream_read_async (g_io_stream_get_input_stream (self->stream), fetch->chunk,
-                             (gsize) MIN (remaining, READ_CHUNK_SIZE), G_PRIORITY_DEFAULT,
-                             fetch->cancellable, on_body_read, g_object_ref (task));
+  read_chunk (task, (gsize) MIN (remaining, READ_CHUNK_SIZE), on_body_read);
 }
 
 static void
@@ -695,6 +789,7 @@ on_body_read (GObject      *source,
   GError *error = NULL;
   gssize n_read = g_input_stream_read_finish (G_INPUT_STREAM (source), res, &error);
 
+  return_unused_tokens (fetch, n_read);
   if (n_read < 0)
     {
       fail_io (task, error, SHOAL_HTTP_FETCH_ERROR_CLOSED, "reading the body");
@@ -981,6 +1076,7 @@ on_head_read (GObject      *source,
   GError *error = NULL;
   gssize n_read = g_input_stream_read_finish (G_INPUT_STREAM (source), res, &error);
 
+  return_unused_tokens (fetch, n_read);
   if (n_read < 0)
     {
       fail_io (task, error, SHOAL_HTTP_FETCH_ERROR_CLOSED, "reading the response");
@@ -1001,7 +1097,6 @@ on_head_read (GObject      *source,
 static void
 read_head (GTask *task)
 {
-  ShoalHttpFetch *self = g_task_get_source_object (task);
   Fetch *fetch = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
   gsize end;
@@ -1009,9 +1104,7 @@ read_head (GTask *task)
   switch (shoal_header_block_find_end (fetch->input->data, fetch->input->len, &end, &error))
     {
     case SHOAL_HEADER_SCAN_NEED_MORE:
-      g_input_stream_read_async (g_io_stream_get_input_stream (self->stream), fetch->chunk,
-                                 READ_CHUNK_SIZE, G_PRIORITY_DEFAULT, fetch->cancellable,
-                                 on_head_read, g_object_ref (task));
+      read_chunk (task, READ_CHUNK_SIZE, on_head_read);
       break;
     case SHOAL_HEADER_SCAN_ERROR:
       fail (task, SHOAL_HTTP_FETCH_ERROR_PROTOCOL, "response head too large: %s",
@@ -1116,6 +1209,7 @@ shoal_http_fetch_finalize (GObject *object)
   ShoalHttpFetch *self = SHOAL_HTTP_FETCH (object);
 
   g_free (self->host);
+  g_clear_pointer (&self->rate_limit, shoal_rate_limit_unref);
 
   G_OBJECT_CLASS (shoal_http_fetch_parent_class)->finalize (object);
 }
@@ -1353,6 +1447,18 @@ shoal_http_fetch_fetch_range_finish (ShoalHttpFetch        *self,
       memset (&fetch->result, 0, sizeof fetch->result);
     }
   return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+void
+shoal_http_fetch_set_rate_limit (ShoalHttpFetch *self,
+                                 ShoalRateLimit *limit)
+{
+  g_return_if_fail (SHOAL_IS_HTTP_FETCH (self));
+
+  if (limit != NULL)
+    shoal_rate_limit_ref (limit);
+  g_clear_pointer (&self->rate_limit, shoal_rate_limit_unref);
+  self->rate_limit = limit;
 }
 
 gboolean

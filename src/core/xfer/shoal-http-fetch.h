@@ -7,6 +7,7 @@
 
 #include "shoal-handshake.h"
 #include "shoal-ipv4.h"
+#include "shoal-rate-limit.h"
 #include "shoal-urn.h"
 
 G_BEGIN_DECLS
@@ -185,6 +186,14 @@ gboolean shoal_http_fetch_fetch_range_finish (ShoalHttpFetch        *self,
                                               GAsyncResult          *result,
                                               ShoalHttpFetchResult  *out,
                                               GError               **error);
+
+/* Every read of the responses (heads, bodies, error pages) takes its
+ * bytes from @limit (may be NULL: none), shared with other fetches so
+ * that all of them together keep to its rate; out of tokens, reading
+ * pauses on a timer (the idle timeout stops meanwhile). Takes a
+ * reference. At any time: the next read takes from the new limit. */
+void     shoal_http_fetch_set_rate_limit     (ShoalHttpFetch *self,
+                                              ShoalRateLimit *limit);
 
 /* Whether another fetch may be started: no fetch in flight and the
  * connection (or the one still to dial) is usable. */

@@ -196,6 +196,7 @@ struct _ShoalTransfers
   GPtrArray          *jobs;          /* of Job, in the order of @downloads */
   guint               n_connections;
   guint64             bytes_downloaded; /* received from sources, every job */
+  ShoalRateLimit     *rate_limit;    /* every fetch's cap; NULL: none */
   GMainContext       *context;
   GSource            *tick_source;
 };
@@ -1114,6 +1115,7 @@ connection_open (Job            *job,
   conn->job = job;
   conn->source = source;
   conn->fetch = fetch;
+  shoal_http_fetch_set_rate_limit (fetch, job->transfers->rate_limit);
   conn->cancellable = g_cancellable_new ();
   conn->counted = TRUE;
   job->transfers->n_connections++;
@@ -1741,6 +1743,7 @@ hunt_run_next (Job *job)
     {
       g_clear_object (&hunt->fetch);
       hunt->fetch = shoal_http_fetch_new_for_endpoint (&witness->endpoint);
+      shoal_http_fetch_set_rate_limit (hunt->fetch, job->transfers->rate_limit);
       hunt->fetch_source = witness->id;
     }
   request.start = check->start;
@@ -2064,6 +2067,7 @@ shoal_transfers_finalize (GObject *object)
   g_object_unref (self->downloads);
   g_object_unref (self->uploads);
   g_main_context_unref (self->context);
+  g_clear_pointer (&self->rate_limit, shoal_rate_limit_unref);
   g_free (self->part_dir);
   g_free (self->download_dir);
 
@@ -2339,6 +2343,39 @@ shoal_transfers_get_bytes_downloaded (ShoalTransfers *self)
 {
   g_return_val_if_fail (SHOAL_IS_TRANSFERS (self), 0);
   return self->bytes_downloaded;
+}
+
+void
+shoal_transfers_set_rate_limit (ShoalTransfers *self,
+                                ShoalRateLimit *limit)
+{
+  g_return_if_fail (SHOAL_IS_TRANSFERS (self));
+
+  if (limit != NULL)
+    shoal_rate_limit_ref (limit);
+  g_clear_pointer (&self->rate_limit, shoal_rate_limit_unref);
+  self->rate_limit = limit;
+  /* Connections the restored downloads opened already. */
+  for (guint i = 0; i < self->jobs->len; i++)
+    {
+      Job *job = g_ptr_array_index (self->jobs, i);
+
+      for (guint j = 0; j < job->connections->len; j++)
+        {
+          Connection *conn = g_ptr_array_index (job->connections, j);
+
+          shoal_http_fetch_set_rate_limit (conn->fetch, limit);
+        }
+      if (job->hunt != NULL && job->hunt->fetch != NULL)
+        shoal_http_fetch_set_rate_limit (job->hunt->fetch, limit);
+    }
+}
+
+ShoalRateLimit *
+shoal_transfers_get_rate_limit (ShoalTransfers *self)
+{
+  g_return_val_if_fail (SHOAL_IS_TRANSFERS (self), NULL);
+  return self->rate_limit;
 }
 
 void

@@ -8,6 +8,7 @@
 #include "shoal-download.h"
 #include "shoal-guid.h"
 #include "shoal-ipv4.h"
+#include "shoal-rate-limit.h"
 #include "shoal-upload-server.h"
 
 G_BEGIN_DECLS
@@ -97,12 +98,20 @@ GListModel     *shoal_transfers_get_downloads    (ShoalTransfers *self);
  * attached. Also the "uploads" property, notified when a server is
  * attached or detached. */
 GListModel     *shoal_transfers_get_uploads      (ShoalTransfers *self);
-/* Whose uploads get_uploads() lists; NULL detaches. Only the list is
- * kept, not the server. */
 /* File bytes received from sources since the transfers started. */
 guint64         shoal_transfers_get_bytes_downloaded (ShoalTransfers *self);
+/* Whose uploads get_uploads() lists; NULL detaches. Only the list is
+ * kept, not the server. */
 void            shoal_transfers_set_upload_server (ShoalTransfers    *self,
                                                    ShoalUploadServer *server);
+/* Every connection, open or opened later, reads its responses under
+ * @limit (may be NULL: none; a reference is taken), all of them
+ * together keeping to its rate, which may change at any time (see
+ * shoal_http_fetch_set_rate_limit()). */
+void            shoal_transfers_set_rate_limit   (ShoalTransfers *self,
+                                                  ShoalRateLimit *limit);
+/* The limit set, or NULL (transfer none). */
+ShoalRateLimit *shoal_transfers_get_rate_limit   (ShoalTransfers *self);
 /* The download of @sha1, or NULL (transfer none). */
 ShoalDownload  *shoal_transfers_find             (ShoalTransfers *self,
                                                   const guint8    sha1[SHOAL_SHA1_SIZE]);

@@ -10,6 +10,7 @@
 #include "shoal-http-range.h"
 #include "shoal-library-db.h"
 #include "shoal-net-types.h"
+#include "shoal-rate-limit.h"
 #include "shoal-urn.h"
 
 #include <arpa/inet.h>
@@ -54,6 +55,9 @@
 #define FILE_OPEN_FLAGS (O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)
 /* Bytes of a User-Agent kept for the uploads list. */
 #define USER_AGENT_MAX_BYTES 256
+/* Advisory size of the blocks libmicrohttpd asks a capped file body for:
+ * like BROWSE_BLOCK_SIZE, it must fit in the connection's memory. */
+#define CAPPED_BLOCK_SIZE 4096
 
 typedef struct _Owner Owner;
 typedef struct _UploadRecord UploadRecord;
@@ -83,6 +87,15 @@ struct _ShoalUploadServer
   ShoalUploadStats   stats;
 
   GQueue             unfinished;       /* of UploadRecord: made, not finished, oldest first */
+  ShoalRateLimit    *rate_limit;       /* file bodies' cap, NULL: none */
+  /* Capped bodies out of tokens: their connections are suspended until
+   * a timer on the pacer's thread resumes them (libmicrohttpd has no
+   * timers of its own, and its thread must never sleep). */
+  GHashTable        *paused;           /* GSource (a reference) → struct MHD_Connection * */
+  gboolean           pacing_stopped;   /* stop() resumed them all: no more pauses */
+  GMainContext      *pacer_context;    /* NULL until a body first waits */
+  GMainLoop         *pacer_loop;
+  GThread           *pacer_thread;
 
   /* The uploads list: the owner's thread only. */
   Owner             *owner;
@@ -945,6 +958,206 @@ learn_alt_locations (ShoalUploadServer      *self,
                                           &g_array_index (endpoints, ShoalIpv4Endpoint, i));
 }
 
+/* Capped bodies ---------------------------------------------------------------------- */
+
+/* A file body sent at the pace the rate limit grants, read with pread()
+ * as libmicrohttpd asks for it; the answer owns the descriptor. */
+typedef struct
+{
+  ShoalUploadServer     *server;      /* outlives it: stop() closes every connection */
+  ShoalRateLimit        *limit;
+  struct MHD_Connection *connection;
+  int                    fd;
+  guint64                offset;      /* of the body's first byte in the file */
+  guint64                length;
+} CappedBody;
+
+static void
+capped_body_free (void *data)
+{
+  CappedBody *body = data;
+
+  close (body->fd);
+  shoal_rate_limit_unref (body->limit);
+  g_free (body);
+}
+
+static gpointer
+run_pacer (gpointer data)
+{
+  g_main_loop_run (data);
+  return NULL;
+}
+
+static gboolean
+quit_pacer (gpointer data)
+{
+  g_main_loop_quit (data);
+  return G_SOURCE_REMOVE;
+}
+
+/* On the pacer's thread: the connection goes on, unless stop() resumed
+ * it already. */
+static gboolean
+on_pause_over (gpointer data)
+{
+  ShoalUploadServer *self = data;
+  GSource *source = g_main_current_source ();
+  gpointer connection = NULL;
+  gboolean mine;
+
+  g_mutex_lock (&self->lock);
+  mine = g_hash_table_steal_extended (self->paused, source, NULL, &connection);
+  g_mutex_unlock (&self->lock);
+  if (mine)
+    {
+      MHD_resume_connection (connection);
+      g_source_unref (source);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+/* Suspends @body's connection for as long as the tokens for @wanted
+ * bytes take; FALSE when the server is stopping. Suspended before the
+ * timer exists, so that it cannot resume a connection not suspended yet. */
+static gboolean
+pause_body (ShoalUploadServer *self,
+            CappedBody        *body,
+            gsize              wanted)
+{
+  guint delay_ms = MAX (shoal_rate_limit_get_delay_ms (body->limit, wanted), 1);
+  GSource *timer;
+
+  g_mutex_lock (&self->lock);
+  if (self->pacing_stopped)
+    {
+      g_mutex_unlock (&self->lock);
+      return FALSE;
+    }
+  if (self->pacer_context == NULL)
+    {
+      self->pacer_context = g_main_context_new ();
+      self->pacer_loop = g_main_loop_new (self->pacer_context, FALSE);
+      self->pacer_thread = g_thread_new ("shoal-upload-pacer", run_pacer, self->pacer_loop);
+    }
+  MHD_suspend_connection (body->connection);
+  timer = g_timeout_source_new (delay_ms);
+  g_source_set_callback (timer, on_pause_over, self, NULL);
+  g_hash_table_insert (self->paused, timer, body->connection);
+  g_source_attach (timer, self->pacer_context);
+  g_mutex_unlock (&self->lock);
+  return TRUE;
+}
+
+static ssize_t
+capped_body_read (void     *data,
+                  uint64_t  position,
+                  char     *buffer,
+                  size_t    max)
+{
+  CappedBody *body = data;
+  gsize wanted;
+  gsize granted;
+  ssize_t n_read;
+
+  if (position >= body->length)
+    return MHD_CONTENT_READER_END_OF_STREAM;
+  wanted = (gsize) MIN ((guint64) max, body->length - position);
+  granted = shoal_rate_limit_take (body->limit, wanted);
+  if (granted == 0)
+    /* Zero with the connection suspended: no busy loop. */
+    return pause_body (body->server, body, wanted) ? 0 : MHD_CONTENT_READER_END_WITH_ERROR;
+  do
+    n_read = pread (body->fd, buffer, granted, (off_t) (body->offset + position));
+  while (n_read < 0 && errno == EINTR);
+  if (n_read < (ssize_t) granted)
+    shoal_rate_limit_give_back (body->limit, granted - (gsize) MAX (n_read, 0));
+  /* Shorter than when it was opened and checked: the answer cannot be
+   * what its Content-Length said. */
+  if (n_read <= 0)
+    return MHD_CONTENT_READER_END_WITH_ERROR;
+  return n_read;
+}
+
+/* The file body's cap, when one is set and not lifted. */
+static ShoalRateLimit *
+ref_active_rate_limit (ShoalUploadServer *self)
+{
+  ShoalRateLimit *limit = NULL;
+
+  g_mutex_lock (&self->lock);
+  if (self->rate_limit != NULL)
+    limit = shoal_rate_limit_ref (self->rate_limit);
+  g_mutex_unlock (&self->lock);
+  if (limit != NULL && shoal_rate_limit_get_rate (limit) == 0)
+    g_clear_pointer (&limit, shoal_rate_limit_unref);
+  return limit;
+}
+
+/* Under a cap, a body read by the pace; without one, libmicrohttpd sends
+ * it with sendfile() and closes @fd with the response. */
+static struct MHD_Response *
+create_body_response (ShoalUploadServer     *self,
+                      struct MHD_Connection *connection,
+                      int                    fd,
+                      guint64                offset,
+                      guint64                length)
+{
+  ShoalRateLimit *limit = ref_active_rate_limit (self);
+  struct MHD_Response *response;
+  CappedBody *body;
+
+  if (limit == NULL)
+    return MHD_create_response_from_fd_at_offset64 (length, fd, offset);
+  body = g_new0 (CappedBody, 1);
+  body->server = self;
+  body->limit = limit;
+  body->connection = connection;
+  body->fd = fd;
+  body->offset = offset;
+  body->length = length;
+  response = MHD_create_response_from_callback (length, CAPPED_BLOCK_SIZE, capped_body_read,
+                                                body, capped_body_free);
+  if (response == NULL)
+    {
+      /* The caller closes @fd. */
+      shoal_rate_limit_unref (limit);
+      g_free (body);
+    }
+  return response;
+}
+
+/* Resumes every paused connection (libmicrohttpd must not stop with any
+ * suspended) and ends the pacer's thread, after which no timer can
+ * resume one. Later bodies out of tokens end instead of pausing. */
+static void
+stop_pacing (ShoalUploadServer *self)
+{
+  g_autoptr(GHashTable) paused = NULL;
+  GHashTableIter iter;
+  gpointer source;
+  gpointer connection;
+
+  g_mutex_lock (&self->lock);
+  self->pacing_stopped = TRUE;
+  paused = g_steal_pointer (&self->paused);
+  self->paused = g_hash_table_new (NULL, NULL);
+  g_mutex_unlock (&self->lock);
+  g_hash_table_iter_init (&iter, paused);
+  while (g_hash_table_iter_next (&iter, &source, &connection))
+    {
+      g_source_destroy (source);
+      MHD_resume_connection (connection);
+      g_source_unref (source);
+    }
+  if (self->pacer_thread == NULL)
+    return;
+  g_main_context_invoke (self->pacer_context, quit_pacer, self->pacer_loop);
+  g_thread_join (g_steal_pointer (&self->pacer_thread));
+  g_clear_pointer (&self->pacer_loop, g_main_loop_unref);
+  g_clear_pointer (&self->pacer_context, g_main_context_unref);
+}
+
 static Answer
 answer_file (ShoalUploadServer      *self,
              struct MHD_Connection  *connection,
@@ -985,8 +1198,7 @@ answer_file (ShoalUploadServer      *self,
   else
     length = shoal_http_range_length (&range);
 
-  /* libmicrohttpd sends it with sendfile() and closes @fd with the response. */
-  answer.response = MHD_create_response_from_fd_at_offset64 (length, fd, range.first);
+  answer.response = create_body_response (self, connection, fd, range.first, length);
   if (answer.response == NULL)
     {
       close (fd);
@@ -1656,6 +1868,8 @@ shoal_upload_server_finalize (GObject *object)
   g_free (self->db_path);
   g_hash_table_unref (self->uploads_per_ip);
   g_hash_table_unref (self->alt_locations);
+  g_hash_table_unref (self->paused);
+  g_clear_pointer (&self->rate_limit, shoal_rate_limit_unref);
   /* stop() finished every upload: none is left unfinished. */
   g_warn_if_fail (g_queue_is_empty (&self->unfinished));
   g_queue_clear_full (&self->finished, g_object_unref);
@@ -1725,6 +1939,7 @@ shoal_upload_server_init (ShoalUploadServer *self)
   self->alt_locations = g_hash_table_new_full (g_bytes_hash, g_bytes_equal,
                                                (GDestroyNotify) g_bytes_unref,
                                                (GDestroyNotify) g_array_unref);
+  self->paused = g_hash_table_new (NULL, NULL);
   shoal_guid_init_modern (&self->hit_self.servent_guid);
   self->hit_self.browsable = TRUE;
   self->owner = owner_new (self);
@@ -1748,11 +1963,14 @@ shoal_upload_server_start (ShoalUploadServer  *self,
   /* No socket of its own: connections come from the listener, added from
    * the main thread, which is what the inter-thread channel is for. */
   unsigned int flags = MHD_USE_NO_LISTEN_SOCKET | MHD_USE_AUTO_INTERNAL_THREAD |
-                       MHD_USE_ITC | MHD_USE_ERROR_LOG;
+                       MHD_USE_ITC | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
 
   g_return_val_if_fail (SHOAL_IS_UPLOAD_SERVER (self), FALSE);
   if (self->daemon != NULL)
     return TRUE;
+  g_mutex_lock (&self->lock);
+  self->pacing_stopped = FALSE;
+  g_mutex_unlock (&self->lock);
   self->daemon = MHD_start_daemon (flags, 0, NULL, NULL, on_request, self,
                                    MHD_OPTION_EXTERNAL_LOGGER, on_log, self,
                                    MHD_OPTION_CONNECTION_LIMIT, (unsigned int) self->max_connections,
@@ -1779,6 +1997,7 @@ shoal_upload_server_stop (ShoalUploadServer *self)
   g_return_if_fail (SHOAL_IS_UPLOAD_SERVER (self));
   if (self->daemon == NULL)
     return;
+  stop_pacing (self);
   MHD_stop_daemon (g_steal_pointer (&self->daemon));
   /* Its thread has ended: the connection it used can be closed here. */
   g_clear_pointer (&self->db, shoal_library_db_close);
@@ -1968,6 +2187,32 @@ shoal_upload_server_cancel (ShoalUploadServer *self,
   sync_upload (self, record, FALSE);
   upload_record_unref (record);
   return stopping;
+}
+
+void
+shoal_upload_server_set_rate_limit (ShoalUploadServer *self,
+                                    ShoalRateLimit    *limit)
+{
+  g_return_if_fail (SHOAL_IS_UPLOAD_SERVER (self));
+
+  if (limit != NULL)
+    shoal_rate_limit_ref (limit);
+  g_mutex_lock (&self->lock);
+  g_clear_pointer (&self->rate_limit, shoal_rate_limit_unref);
+  self->rate_limit = limit;
+  g_mutex_unlock (&self->lock);
+}
+
+ShoalRateLimit *
+shoal_upload_server_get_rate_limit (ShoalUploadServer *self)
+{
+  ShoalRateLimit *limit;
+
+  g_return_val_if_fail (SHOAL_IS_UPLOAD_SERVER (self), NULL);
+  g_mutex_lock (&self->lock);
+  limit = self->rate_limit;
+  g_mutex_unlock (&self->lock);
+  return limit;
 }
 
 void

@@ -7,6 +7,7 @@
 
 #include "shoal-hit-builder.h"
 #include "shoal-ipv4.h"
+#include "shoal-rate-limit.h"
 #include "shoal-upload.h"
 
 G_BEGIN_DECLS
@@ -118,6 +119,19 @@ void               shoal_upload_server_remove_alt_location (ShoalUploadServer   
 
 void               shoal_upload_server_get_stats   (ShoalUploadServer *self,
                                                     ShoalUploadStats  *stats);
+
+/* File bodies take their bytes from @limit (may be NULL: none; a
+ * reference is taken), shared with whatever else uses it; changing its
+ * rate applies at once. A body answered while the limit has a rate is
+ * read at its pace, its connection suspended while it waits for tokens
+ * (a timer on a thread of the server's resumes it); without a rate,
+ * bodies go out with sendfile(), and keep doing so until their request
+ * ends even if a rate is set meanwhile. Browse-host streams are not
+ * capped. Any thread. */
+void               shoal_upload_server_set_rate_limit (ShoalUploadServer *self,
+                                                       ShoalRateLimit    *limit);
+/* The limit set, or NULL (transfer none). */
+ShoalRateLimit    *shoal_upload_server_get_rate_limit (ShoalUploadServer *self);
 
 /* Uploads --------------------------------------------------------------------
  *
