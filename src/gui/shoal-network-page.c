@@ -62,19 +62,17 @@ count_rows (ShoalNetworkPage *self,
   return count;
 }
 
-/* Why we are what we are: the reason the node manager's last role
- * decision gave (the settings, the LAN's election or the automatic
- * policy), a sentence the core marks for translation. */
+/* Why we are what we are, under the row that says what: the reason the
+ * node manager's last role decision gave (the settings, the LAN's
+ * election or the automatic policy), a sentence the core marks for
+ * translation, starting in lower case as it reads in the log. */
 static char *
 describe_role_reason (ShoalNetworkPage *self)
 {
   const char *reason = _(shoal_node_manager_get_role_reason (self->node_manager));
+  g_autofree char *first = g_utf8_strup (reason, g_utf8_next_char (reason) - reason);
 
-  if (shoal_node_manager_get_role (self->node_manager) == SHOAL_PEER_ROLE_ULTRAPEER)
-    /* TRANSLATORS: %s says why this node is an ultrapeer, e.g. "fixed in the settings" */
-    return g_strdup_printf (_("Ultrapeer: %s"), reason);
-  /* TRANSLATORS: %s says why this node is a leaf, e.g. "not up long enough" */
-  return g_strdup_printf (_("Leaf: %s"), reason);
+  return g_strconcat (first, g_utf8_next_char (reason), NULL);
 }
 
 static const char *

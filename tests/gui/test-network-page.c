@@ -127,14 +127,14 @@ has_error_style (gpointer data)
   return gtk_widget_has_css_class (data, "error");
 }
 
-/* The role row gives the node manager's reason, whatever it is now. */
+/* The role row gives the node manager's reason, whatever it is now
+ * (capitalised: compared from its second letter). */
 static gboolean
 role_reason_shown (gpointer data)
 {
   Fixture *fixture = data;
   ShoalNodeManager *manager = shoal_servent_get_node_manager (fixture->node.servent);
-  g_autofree char *text = g_strdup_printf ("Leaf: %s",
-                                           shoal_node_manager_get_role_reason (manager));
+  const char *text = g_utf8_next_char (shoal_node_manager_get_role_reason (manager));
 
   return shoal_node_manager_get_role (manager) == SHOAL_PEER_ROLE_LEAF &&
          shoal_gui_label_shown (fixture->page, text);
@@ -179,7 +179,7 @@ test_live_peers (void)
   g_assert_true (shoal_gui_label_shown (fixture.page, "Not known until a peer is linked"));
   /* Nobody could reach it yet: the automatic policy's reason. */
   g_assert_true (shoal_gui_label_shown (fixture.page,
-                                        "Leaf: not reachable from outside (no incoming link, "
+                                        "Not reachable from outside (no incoming link, "
                                         "no connect-back)"));
   shoal_network_page_set_offline_delay (SHOAL_NETWORK_PAGE (fixture.page), OFFLINE_DELAY_S);
   shoal_gui_wait_label (fixture.page, "No Connection", TRUE);
@@ -230,7 +230,7 @@ test_live_peers (void)
   /* Fixed to the role it has: the reason changes, the role does not. */
   fixture.node.config->role_mode = SHOAL_ROLE_MODE_LEAF;
   shoal_servent_update_config (fixture.node.servent, fixture.node.config);
-  g_assert_true (shoal_gui_label_shown (fixture.page, "Leaf: fixed in the settings"));
+  g_assert_true (shoal_gui_label_shown (fixture.page, "Fixed in the settings"));
   g_assert_true (shoal_gui_label_shown (fixture.page, "Always a leaf"));
 
   fixture_clear (&fixture);
