@@ -1,5 +1,6 @@
 /* test-node-manager.c — nodes on loopback find each other from one anchor;
- * manual peers are redialled; LAN-only mode keeps to LAN addresses. */
+ * manual peers are redialled; LAN-only mode keeps to LAN addresses, for
+ * links and for HTTP and GIV on the node's port. */
 #include "shoal-message.h"
 #include "shoal-node-manager.h"
 #include "shoal-role-policy.h"
@@ -619,6 +620,155 @@ test_loopback_needs_allow_private (void)
   g_assert_cmpuint (shoal_node_manager_get_link_count (plain->manager), ==, 0);
 }
 
+/* One connection to a node's port from loopback, in a thread of its own:
+ * the node answers on this one's main loop. */
+typedef struct
+{
+  char     *to;        /* "address:port" */
+  char     *request;
+  GString  *answer;    /* what the node sent before closing */
+  gint      done;      /* atomic */
+} Client;
+
+static gpointer
+client_run (gpointer data)
+{
+  Client *client = data;
+  g_autoptr(GSocketClient) socket_client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) connection = NULL;
+  g_autoptr(GError) error = NULL;
+  char buffer[1024];
+  gssize got;
+
+  connection = g_socket_client_connect_to_host (socket_client, client->to, 0, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (connection)),
+                                            client->request, strlen (client->request), NULL,
+                                            NULL, &error));
+  g_assert_no_error (error);
+  /* A refusal may reset the connection (our request stays unread): the
+   * end either way. */
+  while ((got = g_input_stream_read (g_io_stream_get_input_stream (G_IO_STREAM (connection)),
+                                     buffer, sizeof buffer, NULL, NULL)) > 0)
+    g_string_append_len (client->answer, buffer, got);
+  g_atomic_int_set (&client->done, 1);
+  /* A wakeup made before the loop blocks still ends its wait. */
+  g_main_context_wakeup (NULL);
+  return NULL;
+}
+
+static gboolean
+client_is_done (gpointer data)
+{
+  return g_atomic_int_get (&((Client *) data)->done) != 0;
+}
+
+/* Sends @request to @node on @address and returns what came back before
+ * the node closed. */
+static char *
+send_to_node (Node       *node,
+              const char *address,
+              const char *request)
+{
+  Client client = { listen_text (node, address), g_strdup (request), g_string_new (NULL), 0 };
+  GThread *thread = g_thread_new ("test-client", client_run, &client);
+  gboolean timed_out = FALSE;
+  guint timeout = g_timeout_add (WAIT_TIMEOUT_MS, on_timeout, &timed_out);
+
+  while (!client_is_done (&client) && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  if (timed_out)
+    g_error ("the node did not close within %d ms", WAIT_TIMEOUT_MS);
+  g_source_remove (timeout);
+  g_thread_join (thread);
+  g_free (client.to);
+  g_free (client.request);
+  return g_string_free (client.answer, FALSE);
+}
+
+static gboolean
+on_handed_over (ShoalListener *listener,
+                GIOStream     *stream,
+                GBytes        *already_read,
+                gpointer       remote,
+                gpointer       data)
+{
+  (*(guint *) data)++;
+  shoal_listener_close_stream (stream, NULL);
+  return TRUE;
+}
+
+#define TEST_GET "GET /uri-res/N2R?urn:sha1:PLSTHIPQGSSZTS5FJUPAKUZWUGYQYPFB HTTP/1.1\r\n" \
+                 "Host: 127.0.0.1\r\n\r\n"
+#define TEST_GIV "GIV 0:0A1B2C3D4E5F60718293A4B5C6D7E8F9/file\n\n"
+
+/* Whether HTTP and GIV from loopback reach the handlers the servent
+ * connects after start (the upload server, the downloads): counts the
+ * handovers of each, and checks a refused one got no answer. */
+static void
+send_transfers (Node       *node,
+                const char *address,
+                guint      *http,
+                guint      *giv)
+{
+  ShoalListener *listener = shoal_node_manager_get_listener (node->manager);
+  g_autofree char *http_answer = NULL;
+  g_autofree char *giv_answer = NULL;
+
+  *http = 0;
+  *giv = 0;
+  g_signal_connect (listener, "http-request", G_CALLBACK (on_handed_over), http);
+  g_signal_connect (listener, "giv", G_CALLBACK (on_handed_over), giv);
+  http_answer = send_to_node (node, address, TEST_GET);
+  giv_answer = send_to_node (node, address, TEST_GIV);
+  g_signal_handlers_disconnect_by_func (listener, on_handed_over, http);
+  g_signal_handlers_disconnect_by_func (listener, on_handed_over, giv);
+  /* Neither taken nor answered 503 as unserved HTTP would be. */
+  g_assert_cmpstr (http_answer, ==, "");
+  g_assert_cmpstr (giv_answer, ==, "");
+}
+
+/* LAN-only mode without test mode takes loopback for the internet: HTTP
+ * (an upload, a browse) and GIV from there are refused as links are,
+ * before the upload server or the downloads see them, and counted. With
+ * test mode, or outside LAN-only mode, they are handed over. */
+static void
+test_lan_only_refuses_public_transfers (void)
+{
+  g_autoptr(ShoalNodeConfig) strict_config = NULL;
+  g_autoptr(Node) strict = node_new ("127.0.0.31", &strict_config);
+  g_autoptr(ShoalNodeConfig) test_mode_config = NULL;
+  g_autoptr(Node) test_mode = node_new ("127.0.0.32", &test_mode_config);
+  g_autoptr(ShoalNodeConfig) plain_config = NULL;
+  g_autoptr(Node) plain = node_new ("127.0.0.33", &plain_config);
+  guint http, giv;
+
+  strict_config->lan_only = TRUE;
+  strict_config->allow_private = FALSE;
+  test_mode_config->lan_only = TRUE;
+  plain_config->allow_private = FALSE;
+  node_run (strict, strict_config);
+  node_run (test_mode, test_mode_config);
+  node_run (plain, plain_config);
+
+  send_transfers (strict, "127.0.0.31", &http, &giv);
+  g_assert_cmpuint (http, ==, 0);
+  g_assert_cmpuint (giv, ==, 0);
+  g_assert_cmpuint (shoal_node_manager_get_refused_transfers (strict->manager), ==, 2);
+  g_assert_cmpuint (shoal_listener_get_count (shoal_node_manager_get_listener (strict->manager),
+                                              SHOAL_LISTENER_OUTCOME_UNHANDLED), ==, 0);
+
+  send_transfers (test_mode, "127.0.0.32", &http, &giv);
+  g_assert_cmpuint (http, ==, 1);
+  g_assert_cmpuint (giv, ==, 1);
+  g_assert_cmpuint (shoal_node_manager_get_refused_transfers (test_mode->manager), ==, 0);
+
+  send_transfers (plain, "127.0.0.33", &http, &giv);
+  g_assert_cmpuint (http, ==, 1);
+  g_assert_cmpuint (giv, ==, 1);
+  g_assert_cmpuint (shoal_node_manager_get_refused_transfers (plain->manager), ==, 0);
+}
+
 /* A node listening on loopback publishes nothing (mDNS does not go
  * there) and says why; turned off and on while running, discovery
  * follows. */
@@ -729,6 +879,8 @@ main (int argc, char **argv)
   g_test_add_func ("/node-manager/lan-only-refuses-public-peers", test_lan_only_refuses_public_peers);
   g_test_add_func ("/node-manager/lan-only-keeps-lan-hosts", test_lan_only_keeps_lan_hosts);
   g_test_add_func ("/node-manager/loopback-needs-allow-private", test_loopback_needs_allow_private);
+  g_test_add_func ("/node-manager/lan-only-refuses-public-transfers",
+                   test_lan_only_refuses_public_transfers);
   g_test_add_func ("/node-manager/lan-status", test_lan_status);
   g_test_add_func ("/node-manager/role-reason", test_role_reason);
   return g_test_run ();

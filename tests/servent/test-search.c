@@ -1,9 +1,12 @@
 /* test-search.c — a search: reading its text, its query, and hits turned
- * into rows in batches. */
+ * into rows in batches; a row downloaded through the servent, whose
+ * LAN-only mode keeps internet sources out. */
 #include "shoal-search.h"
 
 #include "shoal-base32.h"
+#include "shoal-servent.h"
 #include "shoal-test-loop.h"
+#include "shoal-urn.h"
 
 #include <string.h>
 
@@ -24,20 +27,19 @@ fill_sha1 (guint8 sha1[SHOAL_SHA1_SIZE],
   memset (sha1, seed, SHOAL_SHA1_SIZE);
 }
 
-/* A hit from 10.0.x.y:6346 whose servent GUID starts with @guid_seed;
- * with a trailer of @vendor (NULL: none) and @flags. */
+/* A hit from @endpoint whose servent GUID starts with @guid_seed; with a
+ * trailer of @vendor (NULL: none) and @flags. */
 static ShoalQueryHit *
-hit_new (guint16     host,
-         guint8      guid_seed,
-         const char *vendor,
-         guint       flags)
+hit_new_from (const ShoalIpv4Endpoint *endpoint,
+              guint8                   guid_seed,
+              const char              *vendor,
+              guint                    flags)
 {
-  ShoalIpv4Endpoint endpoint = { 0x0a000000u | host, 6346 };
   ShoalGuid guid = { { 0 } };
   ShoalQueryHit *hit;
 
   guid.bytes[0] = guid_seed;
-  hit = shoal_query_hit_new (&endpoint, 1000, &guid);
+  hit = shoal_query_hit_new (endpoint, 1000, &guid);
   if (vendor != NULL)
     {
       g_autoptr(GError) error = NULL;
@@ -47,6 +49,18 @@ hit_new (guint16     host,
       shoal_query_hit_set_trailer (hit, trailer);
     }
   return hit;
+}
+
+/* A hit from 10.0.x.y:6346. */
+static ShoalQueryHit *
+hit_new (guint16     host,
+         guint8      guid_seed,
+         const char *vendor,
+         guint       flags)
+{
+  ShoalIpv4Endpoint endpoint = { 0x0a000000u | host, 6346 };
+
+  return hit_new_from (&endpoint, guid_seed, vendor, flags);
 }
 
 /* Adds a record; @sha1_seed 0 means no SHA-1. */
@@ -712,6 +726,138 @@ test_dispose_with_pending_batch (void)
   g_assert_cmpuint (g_list_model_get_n_items (results), ==, 0);
 }
 
+/* Downloading through the servent ---------------------------------------------- */
+
+#define SERVENT_SHA1_SEED 0x5a
+#define SERVENT_FILE_SIZE 4000
+
+/* A servent on @address that dials nothing (no anchor, no bootstrap, no
+ * LAN discovery), loopback taken as a LAN address (test mode). */
+static ShoalServent *
+servent_start (const char *address,
+               gboolean    lan_only,
+               const char *data_dir)
+{
+  g_autoptr(ShoalNodeConfig) config = shoal_node_config_new_default ();
+  g_autoptr(GError) error = NULL;
+  ShoalServent *servent;
+
+  g_free (config->data_dir);
+  config->data_dir = g_strdup (data_dir);
+  config->download_dir = g_build_filename (data_dir, "complete", NULL);
+  config->listen_address = g_strdup (address);
+  config->port = 0;
+  config->role_mode = SHOAL_ROLE_MODE_LEAF;
+  config->allow_private = TRUE;
+  config->default_bootstrap = FALSE;
+  config->anchors_only = TRUE;
+  config->lan_discovery = FALSE;
+  config->lan_only = lan_only;
+  servent = shoal_servent_new (config, NULL);
+  g_assert_true (shoal_servent_start (servent, &error));
+  g_assert_no_error (error);
+  return servent;
+}
+
+/* A row of one file found at 8.8.8.8:6346 (the internet), 10.1.2.3:6346
+ * and 127.0.0.1:6346 (LAN addresses in test mode). */
+static ShoalSearch *
+search_with_internet_source (void)
+{
+  const ShoalIpv4Endpoint endpoints[] = {
+    { 0x08080808u, 6346 },
+    { 0x0a010203u, 6346 },
+    { 0x7f000001u, 6346 },
+  };
+  ShoalSearch *search = search_new ("lan only");
+
+  for (guint i = 0; i < G_N_ELEMENTS (endpoints); i++)
+    {
+      g_autoptr(ShoalQueryHit) hit = hit_new_from (&endpoints[i], (guint8) (i + 1), "GTKG", 0);
+
+      add_record (hit, 1, SERVENT_FILE_SIZE, "lan only.ogg", SERVENT_SHA1_SEED);
+      shoal_search_add_hit (search, hit, LINK_ID);
+    }
+  run_past_batch_delay ();
+  g_assert_cmpuint (n_results (search), ==, 1);
+  g_assert_cmpuint (shoal_search_result_get_source_count (result_at (search, 0)), ==,
+                    G_N_ELEMENTS (endpoints));
+  return search;
+}
+
+/* Downloads the row through a servent; the download is paused before
+ * the row's sources join it, so nothing is ever dialled whatever the
+ * servent lets in. Returns the sources it took. */
+static guint
+download_row (ShoalServent *servent,
+              ShoalSearch  *search)
+{
+  ShoalTransfers *transfers = shoal_servent_get_transfers (servent);
+  g_autoptr(ShoalDownload) download = NULL;
+  g_autoptr(ShoalDownload) again = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *urn = NULL;
+  guint8 sha1[SHOAL_SHA1_SIZE];
+  guint sources;
+
+  fill_sha1 (sha1, SERVENT_SHA1_SEED);
+  urn = shoal_urn_format_sha1 (sha1);
+  download = shoal_transfers_add_urn (transfers, urn, "lan only.ogg", SERVENT_FILE_SIZE, &error);
+  g_assert_no_error (error);
+  g_assert_true (shoal_transfers_pause (transfers, download, &error));
+  g_assert_no_error (error);
+  again = shoal_servent_download (servent, result_at (search, 0), &error);
+  g_assert_no_error (error);
+  g_assert_true (again == download);
+  sources = shoal_download_get_sources (download);
+  g_assert_true (shoal_transfers_cancel (transfers, download, TRUE, &error));
+  g_assert_no_error (error);
+  return sources;
+}
+
+static void
+servent_stop (ShoalServent *servent,
+              char         *data_dir)
+{
+  g_autofree char *command = g_strdup_printf ("rm -rf '%s'", data_dir);
+
+  shoal_servent_shutdown (servent);
+  g_object_run_dispose (G_OBJECT (servent));
+  g_object_unref (servent);
+  g_spawn_command_line_sync (command, NULL, NULL, NULL, NULL);
+  g_free (data_dir);
+}
+
+/* In LAN-only mode the servent's downloads take no source beyond the
+ * LAN: the internet one of a row is refused and counted, the others
+ * join. Outside it, every source joins. */
+static void
+test_servent_lan_only_refuses_internet_sources (void)
+{
+  g_autoptr(ShoalSearch) search = search_with_internet_source ();
+  g_autoptr(GError) error = NULL;
+  char *lan_dir = g_dir_make_tmp ("shoal-servent-lan-XXXXXX", &error);
+  char *plain_dir = NULL;
+  ShoalServent *lan_only;
+  ShoalServent *plain;
+
+  g_assert_no_error (error);
+  plain_dir = g_dir_make_tmp ("shoal-servent-plain-XXXXXX", &error);
+  g_assert_no_error (error);
+  lan_only = servent_start ("127.0.51.1", TRUE, lan_dir);
+  plain = servent_start ("127.0.51.2", FALSE, plain_dir);
+
+  g_assert_cmpuint (download_row (lan_only, search), ==, 2);
+  g_assert_cmpuint (shoal_transfers_get_refused_sources (shoal_servent_get_transfers (lan_only)),
+                    ==, 1);
+  g_assert_cmpuint (download_row (plain, search), ==, 3);
+  g_assert_cmpuint (shoal_transfers_get_refused_sources (shoal_servent_get_transfers (plain)),
+                    ==, 0);
+
+  servent_stop (lan_only, lan_dir);
+  servent_stop (plain, plain_dir);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -738,6 +884,8 @@ main (int    argc,
   g_test_add_func ("/search/state/stop", test_stop_ignores_later_hits);
   g_test_add_func ("/search/state/finish", test_finish_still_takes_hits);
   g_test_add_func ("/search/dispose-pending", test_dispose_with_pending_batch);
+  g_test_add_func ("/search/servent/lan-only-refuses-internet-sources",
+                   test_servent_lan_only_refuses_internet_sources);
 
   return g_test_run ();
 }

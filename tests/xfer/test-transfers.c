@@ -1,8 +1,9 @@
 /* test-transfers.c — the download manager against sources on loopback:
  * scripted HTTP servers (which can corrupt, die, stall or be busy) and
  * the real upload server; many sources, a dying one, a lying one, a
- * restart, a name clash, a magnet, pause and cancel, a push, and two
- * downloads sharing the download cap. */
+ * restart, a name clash, a magnet, pause and cancel, a push, two
+ * downloads sharing the download cap, and a source filter keeping some
+ * sources out. */
 #define _GNU_SOURCE  /* nftw() */
 #include "shoal-download-plan.h"
 #include "shoal-download-store.h"
@@ -65,6 +66,7 @@ typedef struct
   guint            requests;
   guint64          bytes_served;
   guint            open_connections;
+  guint            accepted;          /* connections ever accepted */
   gboolean         killed;
 
   /* Behaviour, set before the first request. */
@@ -301,6 +303,7 @@ server_accept (gpointer data)
           break;
         }
       server->open_connections++;
+      server->accepted++;
       g_ptr_array_add (server->sockets, g_object_ref (g_socket_connection_get_socket (connection)));
       g_ptr_array_add (server->threads,
                        g_thread_new ("test-source", server_serve_connection, args));
@@ -389,6 +392,17 @@ server_requests (Server *server)
   requests = server->requests;
   g_mutex_unlock (&server->lock);
   return requests;
+}
+
+static guint
+server_accepted (Server *server)
+{
+  guint accepted;
+
+  g_mutex_lock (&server->lock);
+  accepted = server->accepted;
+  g_mutex_unlock (&server->lock);
+  return accepted;
 }
 
 static gboolean
@@ -1423,6 +1437,239 @@ test_push_and_giv (void)
   fixture_clear (&fixture);
 }
 
+/* Source filter ---------------------------------------------------------------------- */
+
+typedef struct
+{
+  guint16 port;       /* refused */
+  guint   destroyed;  /* times the filter let go of it */
+} RefusedPort;
+
+/* Lets in loopback sources but the one at @data's port: nothing a test
+ * names elsewhere (8.8.8.8…) could be dialled even by mistake. */
+static gboolean
+refuse_port (const ShoalIpv4Endpoint *endpoint,
+             gpointer                 data)
+{
+  const RefusedPort *refused = data;
+
+  return endpoint->address == 0x7f000001 && endpoint->port != refused->port;
+}
+
+static void
+count_destroyed (gpointer data)
+{
+  ((RefusedPort *) data)->destroyed++;
+}
+
+/* A magnet naming a refused and an allowed source, the allowed one's
+ * X-Alt naming the refused one and an internet host, and a refused
+ * firewalled source: only the allowed source is ever connected to, no
+ * push is asked for, and every refusal is counted. */
+static void
+test_filter_keeps_sources_out (void)
+{
+  Fixture fixture;
+  g_autoptr(GBytes) content = make_content (MIB, 13);
+  Server *allowed;
+  Server *refused;
+  g_autoptr(ShoalTransfers) transfers = NULL;
+  g_autoptr(ShoalDownload) download = NULL;
+  g_autoptr(ShoalDownloadStore) store = NULL;
+  g_autoptr(ShoalStoredDownload) stored = NULL;
+  g_autoptr(GPtrArray) sources = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *urn = NULL;
+  g_autofree char *magnet = NULL;
+  g_autofree char *expected = NULL;
+  ShoalIpv4Endpoint pushed = { 0x7f000001, 0 };
+  ShoalGuid pushed_guid;
+  PushSeen seen = { FALSE };
+  RefusedPort filter = { 0 };
+
+  fixture_init (&fixture);
+  allowed = server_new (content);
+  refused = server_new (content);
+  server_start (refused);
+  allowed->x_alt = g_strdup_printf ("127.0.0.1:%u, 8.8.8.8:6346", refused->port);
+  server_start (allowed);
+  urn = urn_of (allowed);
+  magnet = g_strdup_printf ("magnet:?xt=%s&dn=filtered.bin"
+                            "&xs=http://127.0.0.1:%u/uri-res/N2R?%s&as=127.0.0.1:%u",
+                            urn, refused->port, urn, allowed->port);
+  transfers = transfers_new (&fixture);
+  filter.port = refused->port;
+  /* The data of a filter replaced is let go of at once, the last one's
+   * when the transfers go. */
+  shoal_transfers_set_source_filter (transfers, refuse_port, &filter, count_destroyed);
+  shoal_transfers_set_source_filter (transfers, refuse_port, &filter, count_destroyed);
+  g_assert_cmpuint (filter.destroyed, ==, 1);
+  g_signal_connect (transfers, "push-needed", G_CALLBACK (on_push_needed), &seen);
+
+  download = shoal_transfers_add_magnet (transfers, magnet, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (shoal_download_get_sources (download), ==, 1);
+  g_assert_cmpuint (shoal_transfers_get_refused_sources (transfers), ==, 1);
+  /* A firewalled source there is never pushed either. */
+  pushed.port = refused->port;
+  shoal_guid_init_modern (&pushed_guid);
+  g_assert_true (shoal_transfers_add_source (transfers, allowed->sha1, &pushed, &pushed_guid, 3,
+                                             TRUE, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (shoal_transfers_get_refused_sources (transfers), ==, 2);
+  g_assert_cmpuint (shoal_download_get_sources (download), ==, 1);
+
+  wait_for_state (download, SHOAL_DOWNLOAD_STATUS_COMPLETED, "the download to complete");
+  expected = g_build_filename (fixture.download_dir, "filtered.bin", NULL);
+  assert_completed_as (download, expected, content);
+  /* Each answer's X-Alt offered both again: two more refusals per answer
+   * (an answer cut short by the end may not be read). */
+  g_assert_cmpuint (shoal_transfers_get_refused_sources (transfers), >=, 2 + 2);
+  g_assert_cmpuint (shoal_transfers_get_refused_sources (transfers), <=,
+                    2 + 2 * (guint64) server_requests (allowed));
+  g_assert_cmpuint (shoal_download_get_sources (download), ==, 1);
+  g_assert_cmpuint (server_accepted (refused), ==, 0);
+  g_assert_false (seen.emitted);
+
+  /* Nothing refused reached the store. */
+  store = shoal_download_store_open (fixture.data_dir, &error);
+  g_assert_no_error (error);
+  stored = shoal_download_store_find_sha1 (store, allowed->sha1, &error);
+  g_assert_no_error (error);
+  sources = shoal_download_store_list_sources (store, stored->id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (sources->len, ==, 1);
+  g_assert_cmpuint (((ShoalStoredSource *) g_ptr_array_index (sources, 0))->endpoint.port, ==,
+                    allowed->port);
+
+  g_assert_cmpuint (filter.destroyed, ==, 1);
+  transfers_destroy (g_steal_pointer (&transfers));
+  g_assert_cmpuint (filter.destroyed, ==, 2);
+  server_free (allowed);
+  server_free (refused);
+  fixture_clear (&fixture);
+}
+
+/* Sources stored by a run without the filter: the next run, filtered
+ * right after it starts, never dials the refused one; lifting the filter
+ * takes it back, and it stayed in the store all along. */
+static void
+test_filter_sets_aside_stored_sources (void)
+{
+  Fixture fixture;
+  g_autoptr(GBytes) content = make_content (MIB, 14);
+  Server *allowed;
+  Server *refused;
+  g_autoptr(ShoalTransfers) transfers = NULL;
+  g_autoptr(ShoalDownload) download = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *urn = NULL;
+  g_autofree char *expected = NULL;
+  ShoalDownload *restored;
+  RefusedPort filter = { 0 };
+
+  fixture_init (&fixture);
+  allowed = server_new (content);
+  refused = server_new (content);
+  server_start (allowed);
+  server_start (refused);
+  urn = urn_of (allowed);
+
+  /* Paused while its sources are added: nothing is dialled; then
+   * recorded as queued, as a run stopped mid-download leaves it. */
+  transfers = transfers_new (&fixture);
+  download = shoal_transfers_add_urn (transfers, urn, "stored.bin", MIB, &error);
+  g_assert_no_error (error);
+  g_assert_true (shoal_transfers_pause (transfers, download, &error));
+  g_assert_no_error (error);
+  add_source (transfers, refused, allowed->sha1);
+  add_source (transfers, allowed, allowed->sha1);
+  g_assert_cmpuint (shoal_download_get_sources (download), ==, 2);
+  transfers_destroy (g_steal_pointer (&transfers));
+  g_clear_object (&download);
+  {
+    g_autoptr(ShoalDownloadStore) store = shoal_download_store_open (fixture.data_dir, &error);
+    g_autoptr(ShoalStoredDownload) stored = NULL;
+
+    g_assert_no_error (error);
+    stored = shoal_download_store_find_sha1 (store, allowed->sha1, &error);
+    g_assert_no_error (error);
+    g_assert_true (shoal_download_store_set_state (store, stored->id, SHOAL_DOWNLOAD_STATE_QUEUED,
+                                                   NULL, &error));
+    g_assert_no_error (error);
+  }
+  g_assert_cmpuint (server_accepted (allowed) + server_accepted (refused), ==, 0);
+
+  transfers = transfers_new (&fixture);
+  filter.port = refused->port;
+  shoal_transfers_set_source_filter (transfers, refuse_port, &filter, NULL);
+  g_assert_cmpuint (shoal_transfers_get_refused_sources (transfers), ==, 1);
+  restored = shoal_transfers_find (transfers, allowed->sha1);
+  g_assert_nonnull (restored);
+  g_assert_cmpuint (shoal_download_get_sources (restored), ==, 1);
+  wait_for_state (restored, SHOAL_DOWNLOAD_STATUS_COMPLETED, "the restored download to complete");
+  expected = g_build_filename (fixture.download_dir, "stored.bin", NULL);
+  assert_completed_as (restored, expected, content);
+  g_assert_cmpuint (server_accepted (allowed), >=, 1);
+  g_assert_cmpuint (server_accepted (refused), ==, 0);
+  /* Set aside once, however often the filter is set again. */
+  shoal_transfers_set_source_filter (transfers, refuse_port, &filter, NULL);
+  g_assert_cmpuint (shoal_transfers_get_refused_sources (transfers), ==, 1);
+
+  shoal_transfers_set_source_filter (transfers, NULL, NULL, NULL);
+  g_assert_cmpuint (shoal_download_get_sources (restored), ==, 2);
+  g_assert_cmpuint (shoal_transfers_get_refused_sources (transfers), ==, 1);
+
+  transfers_destroy (g_steal_pointer (&transfers));
+  server_free (allowed);
+  server_free (refused);
+  fixture_clear (&fixture);
+}
+
+/* A filter set while a source is being fetched from closes its
+ * connection, and the download waits for a source it lets in. */
+static void
+test_filter_closes_running_source (void)
+{
+  Fixture fixture;
+  g_autoptr(GBytes) content = make_content (4 * MIB, 15);
+  Server *server;
+  g_autoptr(ShoalTransfers) transfers = NULL;
+  g_autoptr(ShoalDownload) download = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *urn = NULL;
+  guint64 served;
+  RefusedPort filter = { 0 };
+
+  fixture_init (&fixture);
+  server = server_new (content);
+  server->block_delay_us = 50000;
+  server_start (server);
+  transfers = transfers_new (&fixture);
+  urn = urn_of (server);
+  download = shoal_transfers_add_urn (transfers, urn, "closed.bin", 4 * MIB, &error);
+  g_assert_no_error (error);
+  add_source (transfers, server, server->sha1);
+  shoal_test_poll_until (server_has_served, server, POLL_INTERVAL_MS, WAIT_TIMEOUT_MS,
+                         "the first bytes");
+
+  filter.port = server->port;
+  shoal_transfers_set_source_filter (transfers, refuse_port, &filter, NULL);
+  g_assert_cmpuint (shoal_transfers_get_refused_sources (transfers), ==, 1);
+  g_assert_cmpuint (shoal_download_get_sources (download), ==, 0);
+  shoal_test_poll_until (server_is_idle, server, POLL_INTERVAL_MS, WAIT_TIMEOUT_MS,
+                         "the refused source's connection to close");
+  wait_for_state (download, SHOAL_DOWNLOAD_STATUS_QUEUED, "the download to wait");
+  served = server_bytes_served (server);
+  shoal_test_wait_ms (300);
+  g_assert_cmpuint (server_bytes_served (server), ==, served);
+  g_assert_cmpuint (server_accepted (server), ==, 1);
+
+  transfers_destroy (g_steal_pointer (&transfers));
+  server_free (server);
+  fixture_clear (&fixture);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1439,6 +1686,10 @@ main (int argc, char **argv)
   g_test_add_func ("/transfers/busy-source-waits", test_busy_source_waits);
   g_test_add_func ("/transfers/pause-and-cancel", test_pause_and_cancel);
   g_test_add_func ("/transfers/push-and-giv", test_push_and_giv);
+  g_test_add_func ("/transfers/filter-keeps-sources-out", test_filter_keeps_sources_out);
+  g_test_add_func ("/transfers/filter-sets-aside-stored-sources",
+                   test_filter_sets_aside_stored_sources);
+  g_test_add_func ("/transfers/filter-closes-running-source", test_filter_closes_running_source);
 
   return g_test_run ();
 }

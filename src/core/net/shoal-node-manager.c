@@ -101,6 +101,7 @@ struct _ShoalNodeManager
   gint64                started_mono_usec;
   gint64                last_switch_usec;     /* role change, or start */
   guint                 role_switches;
+  guint64               refused_transfers; /* HTTP and GIV refused by LAN-only mode */
   const char           *role_reason;    /* the last role decision's why (static) */
   gint64                leafless_since_usec;  /* as an ultrapeer; 0: has leaves */
   gint64                ultrapeers_wanted_usec; /* last X-Ultrapeer-Needed: True */
@@ -272,7 +273,8 @@ is_loopback (const ShoalIpv4Endpoint *endpoint)
   return shoal_host_is_lan (endpoint, TRUE) && !shoal_host_is_lan (endpoint, FALSE);
 }
 
-/* What LAN-only mode allows of everything we dial. */
+/* What LAN-only mode allows of everything we dial, and of whom it lets
+ * fetch our files or connect back with a GIV. */
 static gboolean
 may_dial (ShoalNodeManager        *self,
           const ShoalIpv4Endpoint *endpoint)
@@ -906,6 +908,30 @@ on_gnutella_connection (ShoalListener *listener,
   shoal_gnutella_handshake_incoming_async (stream, already_read, &connection->remote,
                                            &self->policy, self->cancellable,
                                            on_incoming_handshake, connection);
+  return TRUE;
+}
+
+/* HTTP and GIV on our port are others' to serve (the upload server, the
+ * downloads), but LAN-only mode is ours: refused here as links are. The
+ * manager connects to the listener when it starts, before anyone else
+ * can, so this handler runs first and a refused connection reaches
+ * nobody. */
+static gboolean
+on_transfer_connection (ShoalListener *listener,
+                        GIOStream     *stream,
+                        GBytes        *already_read,
+                        gpointer       remote,
+                        gpointer       user_data)
+{
+  ShoalNodeManager *self = user_data;
+  char text[SHOAL_IPV4_ENDPOINT_STRLEN];
+
+  if (may_dial (self, remote))
+    return FALSE;
+  self->refused_transfers++;
+  g_debug ("transfer connection from %s refused: not a LAN address (LAN-only mode)",
+           shoal_ipv4_endpoint_format (remote, TRUE, text));
+  shoal_listener_close_stream (stream, NULL);
   return TRUE;
 }
 
@@ -2189,6 +2215,8 @@ shoal_node_manager_start (ShoalNodeManager  *self,
   self->listener = shoal_listener_new (self->config->listen_address ? addresses : NULL,
                                        self->config->port);
   g_signal_connect (self->listener, "gnutella-connection", G_CALLBACK (on_gnutella_connection), self);
+  g_signal_connect (self->listener, "http-request", G_CALLBACK (on_transfer_connection), self);
+  g_signal_connect (self->listener, "giv", G_CALLBACK (on_transfer_connection), self);
   g_signal_connect (self->listener, "notify::connect-back-count", G_CALLBACK (on_connect_back), self);
   if (!shoal_listener_start (self->listener, error))
     return FALSE;
@@ -2515,6 +2543,13 @@ shoal_node_manager_get_role_switches (ShoalNodeManager *self)
 {
   g_return_val_if_fail (SHOAL_IS_NODE_MANAGER (self), 0);
   return self->role_switches;
+}
+
+guint64
+shoal_node_manager_get_refused_transfers (ShoalNodeManager *self)
+{
+  g_return_val_if_fail (SHOAL_IS_NODE_MANAGER (self), 0);
+  return self->refused_transfers;
 }
 
 const char *

@@ -103,6 +103,11 @@ ShoalIpv4Endpoint shoal_node_manager_get_advertised (ShoalNodeManager *self);
 gboolean          shoal_node_manager_get_reachable (ShoalNodeManager *self);
 /* Promotions and demotions since start. */
 guint             shoal_node_manager_get_role_switches (ShoalNodeManager *self);
+/* HTTP requests (uploads, browses) and GIVs refused since start because
+ * they came from beyond the LAN in LAN-only mode: closed unanswered
+ * before the listener's other handlers see them, as links from there
+ * are. */
+guint64           shoal_node_manager_get_refused_transfers (ShoalNodeManager *self);
 /* Why the role is what it is: the reason of the last role decision, a
  * role kept as well as a switch — the settings fixing it, the LAN's
  * election (shoal_role_policy_elect_lan()) or the automatic policy's

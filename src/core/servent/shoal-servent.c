@@ -718,6 +718,27 @@ shoal_servent_new (const ShoalNodeConfig *config,
   return self;
 }
 
+/* LAN-only mode fetches from, and pushes, nobody beyond the LAN;
+ * @data says whether loopback counts (allow_private), so the filter
+ * needs nothing of the servent should the transfers outlive it. */
+static gboolean
+source_is_lan (const ShoalIpv4Endpoint *endpoint,
+               gpointer                 data)
+{
+  return shoal_host_is_lan (endpoint, GPOINTER_TO_INT (data));
+}
+
+/* lan_only takes effect at start (it needs a restart), so the filter is
+ * set once, before the restored downloads dial anything; without it,
+ * every source is taken. */
+static void
+apply_source_filter (ShoalServent *self)
+{
+  if (self->config->lan_only)
+    shoal_transfers_set_source_filter (self->transfers, source_is_lan,
+                                       GINT_TO_POINTER (self->config->allow_private), NULL);
+}
+
 static gboolean
 start_transfers (ShoalServent  *self,
                  GError       **error)
@@ -731,6 +752,7 @@ start_transfers (ShoalServent  *self,
   g_signal_connect (self->transfers, "push-needed", G_CALLBACK (on_push_needed), self);
   shoal_transfers_set_upload_server (self->transfers, self->uploads);
   shoal_transfers_set_rate_limit (self->transfers, self->download_limit);
+  apply_source_filter (self);
   return TRUE;
 }
 

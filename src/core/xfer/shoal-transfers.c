@@ -44,7 +44,13 @@
  *
  * Firewalled sources are not dialled: ShoalTransfers::push-needed asks
  * whoever routes PUSH messages to send one, and the GIV connection that
- * answers is handed to shoal_transfers_take_giv(). */
+ * answers is handed to shoal_transfers_take_giv().
+ *
+ * Whoever owns the transfers may filter sources (LAN-only mode keeps to
+ * private addresses): every way a source enters a job goes through
+ * job_add_source(), which drops what the filter refuses before it is
+ * stored; sources stored already are set aside (Source.refused) while
+ * the filter refuses them, which source_usable() honours. */
 #include "shoal-transfers.h"
 
 #include "shoal-base32.h"
@@ -91,6 +97,7 @@ typedef struct
   gint64             retry_usec;          /* not tried before (monotonic) */
   gint64             push_deadline_usec;  /* a PUSH asked for; 0 when none */
   gboolean           connected;
+  gboolean           refused;             /* set aside by the source filter */
 } Source;
 
 /* One HTTP connection to a source. Lives in its job's connections; an
@@ -197,8 +204,15 @@ struct _ShoalTransfers
   guint               n_connections;
   guint64             bytes_downloaded; /* received from sources, every job */
   ShoalRateLimit     *rate_limit;    /* every fetch's cap; NULL: none */
+  /* Restored sources meet the filter when it is set, before the first
+   * schedule (see transfers_start_later()). */
+  ShoalTransfersSourceFilter source_filter;  /* NULL: every source passes */
+  gpointer            source_filter_data;
+  GDestroyNotify      source_filter_destroy;
+  guint64             refused_sources;
   GMainContext       *context;
   GSource            *tick_source;
+  GSource            *start_source;  /* the restored downloads' first schedule */
 };
 
 enum
@@ -509,8 +523,9 @@ job_publish_progress (Job *job)
   shoal_download_set_progress (job->download, job->synced_done, rate, eta);
 }
 
-/* Not banned, not given up, and reachable: dialled at a real address, or
- * pushed through its servent GUID. (0.0.0.0 would dial ourselves.) */
+/* Not banned, not given up, not refused by the filter, and reachable:
+ * dialled at a real address, or pushed through its servent GUID.
+ * (0.0.0.0 would dial ourselves.) */
 static gboolean
 source_usable (const Source *source)
 {
@@ -518,7 +533,7 @@ source_usable (const Source *source)
                                            : source->endpoint.address != 0 &&
                                              source->endpoint.port != 0;
 
-  return reachable && !source->banned &&
+  return reachable && !source->banned && !source->refused &&
          source->failures - source->failure_base < SHOAL_TRANSFERS_MAX_SOURCE_FAILURES;
 }
 
@@ -825,9 +840,9 @@ job_mark_written (Job     *job,
   job->unsynced += end - start;
 }
 
-static Source *job_add_source (Job                      *job,
-                               const ShoalStoredSource  *sighting,
-                               GError                  **error);
+static gboolean job_add_source (Job                      *job,
+                                const ShoalStoredSource  *sighting,
+                                GError                  **error);
 
 static gboolean
 job_knows_endpoint (Job                     *job,
@@ -860,14 +875,37 @@ job_learn_alt_locations (Job    *job,
 
       if (job_knows_endpoint (job, &sighting.endpoint))
         continue;
-      if (job_add_source (job, &sighting, &error) == NULL)
+      if (!job_add_source (job, &sighting, &error))
         g_warning ("cannot add an alternate source of %s: %s", job->name, error->message);
     }
 }
 
 /* Sources ------------------------------------------------------------------------- */
 
-static Source *
+static gboolean
+transfers_filter_allows (ShoalTransfers          *self,
+                         const ShoalIpv4Endpoint *endpoint)
+{
+  return self->source_filter == NULL || self->source_filter (endpoint, self->source_filter_data);
+}
+
+/* Counted, and said only at debug level: an answer of a gtk-gnutella
+ * source names about fifteen alternate locations, every time. */
+static void
+job_note_refused (Job                     *job,
+                  const ShoalIpv4Endpoint *endpoint,
+                  const char              *what)
+{
+  char text[SHOAL_IPV4_ENDPOINT_STRLEN];
+
+  job->transfers->refused_sources++;
+  g_debug ("%s: source %s %s by the source filter", job->name,
+           shoal_ipv4_endpoint_format (endpoint, TRUE, text), what);
+}
+
+/* Stores and keeps @sighting, or drops it when the filter refuses it
+ * (not an error). FALSE only when the store failed. */
+static gboolean
 job_add_source (Job                      *job,
                 const ShoalStoredSource  *sighting,
                 GError                  **error)
@@ -876,11 +914,13 @@ job_add_source (Job                      *job,
   gint64 id;
   Source *source;
 
-  if (!shoal_download_store_add_source (job->transfers->store, job->id, sighting, &id, &cause))
+  if (!transfers_filter_allows (job->transfers, &sighting->endpoint))
     {
-      set_store_error (error, cause, "cannot add a source");
-      return NULL;
+      job_note_refused (job, &sighting->endpoint, "refused");
+      return TRUE;
     }
+  if (!shoal_download_store_add_source (job->transfers->store, job->id, sighting, &id, &cause))
+    return set_store_error (error, cause, "cannot add a source");
   source = job_find_source (job, id);
   if (source == NULL)
     {
@@ -902,7 +942,7 @@ job_add_source (Job                      *job,
     }
   source->push_needed = sighting->push_needed;
   job_publish_sources (job);
-  return source;
+  return TRUE;
 }
 
 static Source *
@@ -1000,6 +1040,32 @@ job_close_connections (Job *job)
 
   for (guint i = 0; i < connections->len; i++)
     connection_close (g_ptr_array_index (connections, i));
+}
+
+/* Sets aside the sources the filter refuses now (their connections
+ * close) and takes back those it lets in again. */
+static void
+job_filter_sources (Job *job)
+{
+  g_autoptr(GPtrArray) connections = g_ptr_array_copy (job->connections, NULL, NULL);
+
+  for (guint i = 0; i < job->sources->len; i++)
+    {
+      Source *source = g_ptr_array_index (job->sources, i);
+      gboolean refused = !transfers_filter_allows (job->transfers, &source->endpoint);
+
+      if (refused && !source->refused)
+        job_note_refused (job, &source->endpoint, "set aside");
+      source->refused = refused;
+    }
+  for (guint i = 0; i < connections->len; i++)
+    {
+      Connection *conn = g_ptr_array_index (connections, i);
+
+      if (conn->source->refused)
+        connection_close (conn);
+    }
+  job_publish_sources (job);
 }
 
 static void
@@ -1687,6 +1753,17 @@ hunt_conclude (Job *job)
 
 static void hunt_run_next (Job *job);
 
+/* A witness that did not answer, or that the source filter refuses now
+ * (the filter changed while the hunt ran). */
+static gboolean
+hunt_skips_witness (Job    *job,
+                    gint64  witness_id)
+{
+  Source *witness = job_find_source (job, witness_id);
+
+  return hunt_is_silent (job->hunt, witness_id) || (witness != NULL && witness->refused);
+}
+
 static void
 on_sample_fetched (GObject      *source_object,
                    GAsyncResult *res,
@@ -1729,7 +1806,7 @@ hunt_run_next (Job *job)
   Source *witness;
 
   while (hunt->next < hunt->checks->len &&
-         hunt_is_silent (hunt, g_array_index (hunt->checks, Check, hunt->next).witness))
+         hunt_skips_witness (job, g_array_index (hunt->checks, Check, hunt->next).witness))
     hunt->next++;
   if (hunt->next == hunt->checks->len)
     {
@@ -2053,6 +2130,11 @@ shoal_transfers_dispose (GObject *object)
     }
   g_ptr_array_set_size (self->jobs, 0);
   transfers_set_ticking (self, FALSE);
+  if (self->start_source != NULL)
+    {
+      g_source_destroy (self->start_source);
+      g_clear_pointer (&self->start_source, g_source_unref);
+    }
   g_clear_pointer (&self->store, shoal_download_store_close);
 
   G_OBJECT_CLASS (shoal_transfers_parent_class)->dispose (object);
@@ -2068,6 +2150,8 @@ shoal_transfers_finalize (GObject *object)
   g_object_unref (self->uploads);
   g_main_context_unref (self->context);
   g_clear_pointer (&self->rate_limit, shoal_rate_limit_unref);
+  if (self->source_filter_destroy != NULL)
+    self->source_filter_destroy (self->source_filter_data);
   g_free (self->part_dir);
   g_free (self->download_dir);
 
@@ -2278,11 +2362,22 @@ transfers_add (ShoalTransfers  *self,
 }
 
 static gboolean
-add_sighting (Job                      *job,
-              const ShoalStoredSource  *sighting,
-              GError                  **error)
+on_start (gpointer data)
 {
-  return job_add_source (job, sighting, error) != NULL;
+  ShoalTransfers *self = data;
+
+  g_clear_pointer (&self->start_source, g_source_unref);
+  transfers_schedule (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Not at once: whoever made us may set a source filter first. */
+static void
+transfers_start_later (ShoalTransfers *self)
+{
+  self->start_source = g_idle_source_new ();
+  g_source_set_callback (self->start_source, on_start, self, NULL);
+  g_source_attach (self->start_source, self->context);
 }
 
 /* Public API ----------------------------------------------------------------------------------- */
@@ -2320,7 +2415,7 @@ shoal_transfers_new (const char  *data_dir,
     }
   if (!transfers_restore_all (self, error))
     return NULL;
-  transfers_schedule (self);
+  transfers_start_later (self);
   return g_steal_pointer (&self);
 }
 
@@ -2376,6 +2471,37 @@ shoal_transfers_get_rate_limit (ShoalTransfers *self)
 {
   g_return_val_if_fail (SHOAL_IS_TRANSFERS (self), NULL);
   return self->rate_limit;
+}
+
+void
+shoal_transfers_set_source_filter (ShoalTransfers             *self,
+                                   ShoalTransfersSourceFilter  filter,
+                                   gpointer                    data,
+                                   GDestroyNotify              destroy)
+{
+  GDestroyNotify old_destroy;
+  gpointer old_data;
+
+  g_return_if_fail (SHOAL_IS_TRANSFERS (self));
+
+  old_destroy = self->source_filter_destroy;
+  old_data = self->source_filter_data;
+  self->source_filter = filter;
+  self->source_filter_data = data;
+  self->source_filter_destroy = destroy;
+  if (old_destroy != NULL)
+    old_destroy (old_data);
+  for (guint i = 0; i < self->jobs->len; i++)
+    job_filter_sources (g_ptr_array_index (self->jobs, i));
+  /* Sources taken back may be dialled now. */
+  transfers_schedule (self);
+}
+
+guint64
+shoal_transfers_get_refused_sources (ShoalTransfers *self)
+{
+  g_return_val_if_fail (SHOAL_IS_TRANSFERS (self), 0);
+  return self->refused_sources;
 }
 
 void
@@ -2455,7 +2581,7 @@ add_magnet_sources (Job        *job,
           g_debug ("magnet source '%s' ignored: not an IPv4 HTTP source", value);
           continue;
         }
-      if (!add_sighting (job, &sighting, error))
+      if (!job_add_source (job, &sighting, error))
         return FALSE;
     }
   return TRUE;
@@ -2531,7 +2657,7 @@ shoal_transfers_add_source (ShoalTransfers           *self,
   sighting.has_file_index = file_index >= 0;
   sighting.file_index = file_index >= 0 ? (guint32) file_index : 0;
   sighting.push_needed = push_needed;
-  if (!add_sighting (job, &sighting, error))
+  if (!job_add_source (job, &sighting, error))
     return FALSE;
   transfers_schedule (self);
   return TRUE;
@@ -2702,7 +2828,7 @@ shoal_transfers_take_giv (ShoalTransfers   *self,
           gboolean same_file = source->has_file_index && source->file_index == file_index;
 
           if (!source->has_guid || !shoal_guid_equal (&source->guid, servent_guid) ||
-              source->connected || source->banned)
+              source->connected || source->banned || source->refused)
             continue;
           if (best == NULL || (same_file && !(best->has_file_index &&
                                               best->file_index == file_index)))

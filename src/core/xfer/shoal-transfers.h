@@ -80,11 +80,18 @@ typedef enum
 
 GQuark shoal_transfers_error_quark (void);
 
+/* Whether @endpoint may be a source: FALSE keeps it out of every
+ * download (see shoal_transfers_set_source_filter()). */
+typedef gboolean (*ShoalTransfersSourceFilter) (const ShoalIpv4Endpoint *endpoint,
+                                                gpointer                 data);
+
 /* Opens <data_dir>/downloads.db and restores every download in it: those
  * that were queued or running start again from their progress record
- * (bytes recorded as done are never fetched again). Completed files go to
- * @download_dir (created if missing). Works on the caller's thread-default
- * main context, which must be the one it is used from. */
+ * (bytes recorded as done are never fetched again) once the main loop
+ * runs, so that a source filter set right after this call applies before
+ * any source is dialled. Completed files go to @download_dir (created if
+ * missing). Works on the caller's thread-default main context, which must
+ * be the one it is used from. */
 ShoalTransfers *shoal_transfers_new              (const char  *data_dir,
                                                   const char  *download_dir,
                                                   GError     **error);
@@ -112,6 +119,22 @@ void            shoal_transfers_set_rate_limit   (ShoalTransfers *self,
                                                   ShoalRateLimit *limit);
 /* The limit set, or NULL (transfer none). */
 ShoalRateLimit *shoal_transfers_get_rate_limit   (ShoalTransfers *self);
+/* Every source must pass @filter (NULL: every source passes): one it
+ * refuses, from a magnet, a search hit, shoal_transfers_add_source() or
+ * an answer's X-Alt, is dropped (never stored, dialled nor pushed) and
+ * counted; one stored already (restored, or added before) is set aside
+ * for as long as the filter refuses it: its connections close, and it
+ * stays in the store for a run with another filter. @destroy frees @data
+ * when the filter is replaced or the transfers go. May change at any
+ * time. */
+void            shoal_transfers_set_source_filter (ShoalTransfers             *self,
+                                                   ShoalTransfersSourceFilter  filter,
+                                                   gpointer                    data,
+                                                   GDestroyNotify              destroy);
+/* Sources the filter refused since the transfers started: every offer
+ * refused (the same X-Alt entry in two answers counts twice) and every
+ * stored source set aside. */
+guint64         shoal_transfers_get_refused_sources (ShoalTransfers *self);
 /* The download of @sha1, or NULL (transfer none). */
 ShoalDownload  *shoal_transfers_find             (ShoalTransfers *self,
                                                   const guint8    sha1[SHOAL_SHA1_SIZE]);
@@ -138,7 +161,8 @@ ShoalDownload  *shoal_transfers_add_magnet       (ShoalTransfers  *self,
 /* A new source of a download we have: a later search hit (@guid,
  * @file_index ≥ 0 and @push_needed as it said) or an alternate location
  * (@guid NULL, @file_index -1, not pushed). A host known already keeps
- * its failure count and ban. NOT_FOUND when no download has @sha1. */
+ * its failure count and ban. NOT_FOUND when no download has @sha1; a
+ * source the filter refuses is no error: it is dropped and counted. */
 gboolean        shoal_transfers_add_source       (ShoalTransfers           *self,
                                                   const guint8              sha1[SHOAL_SHA1_SIZE],
                                                   const ShoalIpv4Endpoint  *endpoint,
