@@ -41,12 +41,14 @@ describe_traffic (guint64 messages,
                   guint64 bytes)
 {
   g_autofree char *size = g_format_size (bytes);
+  /* Formatted apart: G_GUINT64_FORMAT inside a msgid would cut it short
+   * for xgettext. */
+  g_autofree char *count = g_strdup_printf ("%'" G_GUINT64_FORMAT, messages);
 
   /* TRANSLATORS: messages and bytes over a link, e.g. "12 messages (3.4 kB)" */
-  return g_strdup_printf (ngettext ("%" G_GUINT64_FORMAT " message (%s)",
-                                    "%" G_GUINT64_FORMAT " messages (%s)",
+  return g_strdup_printf (ngettext ("%s message (%s)", "%s messages (%s)",
                                     (gulong) MIN (messages, G_MAXULONG)),
-                          messages, size);
+                          count, size);
 }
 
 /* Overrides ------------------------------------------------------------------- */
