@@ -457,6 +457,9 @@ shoal_application_startup (GApplication *application)
   ShoalApplication *self = SHOAL_APPLICATION (application);
 
   G_APPLICATION_CLASS (shoal_application_parent_class)->startup (application);
+  /* The installed icon, named as the desktop file names it, for every
+   * window where the desktop shows one (X11 window lists, the About). */
+  gtk_window_set_default_icon_name (SHOAL_APPLICATION_ID);
   if (!start_servent (self, &self->start_error))
     g_message ("the servent is not running: %s", self->start_error->message);
   add_actions (self);
