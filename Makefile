@@ -13,7 +13,10 @@
 # avahi-daemon, dbus-daemon and iproute2 are for the LAN tests, which run
 # their own daemons in network namespaces they make. xvfb and xauth give
 # the desktop app's tests a display; imagemagick's import takes their
-# screenshots.)
+# screenshots. gettext builds the translations; desktop-file-utils,
+# appstream, gtk-update-icon-cache and libglib2.0-bin check and install the
+# desktop file, metainfo, icons and schema; flatpak-builder and
+# json-glib-tools check the flatpak manifest.)
 
 BUILDDIR ?= build
 # The whole suite, the desktop app's included (under Xvfb). LAN discovery
@@ -35,7 +38,9 @@ DEB_PACKAGES = meson ninja-build pkg-config clang libclang-rt-14-dev \
                libglib2.0-dev libjson-glib-dev zlib1g-dev libsqlite3-dev nettle-dev \
                libmicrohttpd-dev curl systemd \
                libavahi-client-dev libavahi-glib-dev avahi-daemon dbus-daemon iproute2 \
-               libgtk-4-dev libadwaita-1-dev xvfb xauth imagemagick
+               libgtk-4-dev libadwaita-1-dev xvfb xauth imagemagick \
+               gettext desktop-file-utils appstream gtk-update-icon-cache libglib2.0-bin \
+               flatpak-builder json-glib-tools
 
 .PHONY: all run test bench deps configure build headless release clean
 
@@ -57,7 +62,7 @@ run: release
 
 test: build headless
 	meson test -C $(BUILDDIR) --print-errorlogs
-	meson test -C $(HEADLESS_BUILDDIR) --print-errorlogs --suite tools --suite daemon
+	meson test -C $(HEADLESS_BUILDDIR) --print-errorlogs --suite tools --suite daemon --suite data
 
 # The headless servent where GTK is not installed, as far as its build can
 # tell: pkg-config sees every package but GTK's and libadwaita's.
