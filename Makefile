@@ -76,7 +76,7 @@ headless: deps
 	PKG_CONFIG_LIBDIR=$(HEADLESS_PKGCONFIG) meson compile -C $(HEADLESS_BUILDDIR)
 
 release: deps
-	@[ -f $(RELEASE_BUILDDIR)/build.ninja ] || meson setup $(RELEASE_BUILDDIR) --buildtype=release
+	@[ -f $(RELEASE_BUILDDIR)/build.ninja ] || CC=clang meson setup $(RELEASE_BUILDDIR) --buildtype=release
 
 # Figures, not a test: an optimised build without sanitizers. bench/gui
 # needs a display: it gets a virtual one.
