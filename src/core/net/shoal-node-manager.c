@@ -1063,6 +1063,9 @@ new_client (ShoalNodeManager *self,
   GSocketClient *client = g_socket_client_new ();
 
   g_socket_client_set_timeout (client, timeout_s);
+  /* Peers are dialled directly: a desktop's HTTP proxy is for the web,
+   * and asking libproxy would block a thread per dial. */
+  g_socket_client_set_enable_proxy (client, FALSE);
   if (self->config->listen_address != NULL)
     {
       g_autoptr(GSocketAddress) local =
