@@ -39,25 +39,6 @@ get_library (ShoaldApiContext *context,
   return library;
 }
 
-/* The root of @path, spelled as the library keeps it (canonical), or NULL. */
-static ShoalSharedRoot *
-find_root (ShoalLibrary *library,
-           const char   *path)
-{
-  GListModel *roots = shoal_library_get_roots (library);
-  g_autofree char *canonical = g_canonicalize_filename (path, NULL);
-
-  for (guint i = 0; i < g_list_model_get_n_items (roots); i++)
-    {
-      g_autoptr(ShoalSharedRoot) root = g_list_model_get_item (roots, i);
-
-      /* The model keeps it alive. */
-      if (g_strcmp0 (shoal_shared_root_get_path (root), canonical) == 0)
-        return root;
-    }
-  return NULL;
-}
-
 /* Root id -> its path, to make each found file's path whole. */
 static GHashTable *
 map_root_paths (ShoalLibrary *library)
@@ -172,7 +153,7 @@ handle_remove_root (ShoaldApiRequest *request,
                                         "Name the folder: ?path=/abs/dir");
       return;
     }
-  root = find_root (library, path);
+  root = shoal_library_find_root_by_path (library, path);
   if (root == NULL)
     {
       shoald_api_request_respond_error (request, 404, "not_found", "No shared folder %s", path);

@@ -1391,20 +1391,12 @@ static void
 unshare (ShoalLibrary *library,
          const char   *path)
 {
-  GListModel *roots = shoal_library_get_roots (library);
-  g_autofree char *canonical = g_canonicalize_filename (path, NULL);
+  ShoalSharedRoot *root = shoal_library_find_root_by_path (library, path);
 
-  for (guint i = 0; i < g_list_model_get_n_items (roots); i++)
-    {
-      g_autoptr(ShoalSharedRoot) root = g_list_model_get_item (roots, i);
-
-      if (strcmp (shoal_shared_root_get_path (root), canonical) == 0)
-        {
-          g_message ("no longer sharing %s", canonical);
-          shoal_library_remove_root (library, root);
-          return;
-        }
-    }
+  if (root == NULL)
+    return;
+  g_message ("no longer sharing %s", shoal_shared_root_get_path (root));
+  shoal_library_remove_root (library, root);
 }
 
 /* Folders shared some other way (the API, an earlier run) are left as

@@ -101,24 +101,6 @@ get_roots (ShoalLibraryPage *self)
   return shoal_library_get_roots (self->library);
 }
 
-/* Borrowed: the roots model holds it. */
-static ShoalSharedRoot *
-find_root (ShoalLibraryPage *self,
-           gint64            id)
-{
-  GListModel *roots = get_roots (self);
-  guint n = g_list_model_get_n_items (roots);
-
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(ShoalSharedRoot) root = g_list_model_get_item (roots, i);
-
-      if (shoal_shared_root_get_id (root) == id)
-        return root;
-    }
-  return NULL;
-}
-
 /* The shared folders Cancel would stop sharing, as they are now. */
 static GPtrArray *
 list_indexing_roots (ShoalLibraryPage *self)
@@ -329,7 +311,7 @@ remove_folder_action (GtkWidget  *widget,
                       GVariant   *parameter)
 {
   ShoalLibraryPage *self = SHOAL_LIBRARY_PAGE (widget);
-  ShoalSharedRoot *root = find_root (self, g_variant_get_int64 (parameter));
+  ShoalSharedRoot *root = shoal_library_find_root (self->library, g_variant_get_int64 (parameter));
   StopRequest *request;
   g_autofree char *name = NULL;
   g_autofree char *heading = NULL;
@@ -438,7 +420,7 @@ static char *
 describe_folder (ShoalLibraryPage       *self,
                  const ShoalLibraryFile *file)
 {
-  ShoalSharedRoot *root = find_root (self, file->root_id);
+  ShoalSharedRoot *root = shoal_library_find_root (self->library, file->root_id);
   g_autofree char *root_path = NULL;
   g_autofree char *subfolder = NULL;
 

@@ -304,6 +304,29 @@ test_remove_root (Fixture       *fixture,
   g_assert_cmpfloat (shoal_library_get_qrp_fill_ratio (fixture->library), ==, 0.0);
 }
 
+/* By id, and by path however it is spelled: the library keeps it
+ * canonical. */
+static void
+test_find_root (Fixture       *fixture,
+                gconstpointer  data)
+{
+  g_autofree char *spelled = g_strconcat (fixture->tree, "/./a/..//", NULL);
+  g_autofree char *elsewhere = g_build_filename (fixture->tree, "a", NULL);
+
+  g_assert_true (shoal_library_find_root (fixture->library,
+                                          shoal_shared_root_get_id (fixture->root)) == fixture->root);
+  g_assert_null (shoal_library_find_root (fixture->library,
+                                          shoal_shared_root_get_id (fixture->root) + 1));
+  g_assert_true (shoal_library_find_root_by_path (fixture->library, fixture->tree) == fixture->root);
+  g_assert_true (shoal_library_find_root_by_path (fixture->library, spelled) == fixture->root);
+  /* A folder inside a shared one is not a shared folder of its own. */
+  g_assert_null (shoal_library_find_root_by_path (fixture->library, elsewhere));
+
+  shoal_library_remove_root (fixture->library, fixture->root);
+  library_test_wait_idle (fixture->library);
+  g_assert_null (shoal_library_find_root_by_path (fixture->library, fixture->tree));
+}
+
 static void
 test_bad_root (Fixture       *fixture,
                gconstpointer  data)
@@ -331,6 +354,7 @@ main (int argc, char **argv)
   ADD ("/library/reopen-resumes-hashing-once", test_reopen_resumes_hashing_once);
   ADD ("/library/linked-file-hashed", test_linked_file_hashed);
   ADD ("/library/remove-root", test_remove_root);
+  ADD ("/library/find-root", test_find_root);
   ADD ("/library/bad-root", test_bad_root);
 #undef ADD
   return g_test_run ();

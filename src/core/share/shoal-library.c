@@ -1349,6 +1349,42 @@ shoal_library_get_roots (ShoalLibrary *self)
   return G_LIST_MODEL (self->roots);
 }
 
+ShoalSharedRoot *
+shoal_library_find_root (ShoalLibrary *self,
+                         gint64        id)
+{
+  g_return_val_if_fail (SHOAL_IS_LIBRARY (self), NULL);
+
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (self->roots)); i++)
+    {
+      g_autoptr(ShoalSharedRoot) root = g_list_model_get_item (G_LIST_MODEL (self->roots), i);
+
+      if (shoal_shared_root_get_id (root) == id)
+        return root;
+    }
+  return NULL;
+}
+
+ShoalSharedRoot *
+shoal_library_find_root_by_path (ShoalLibrary *self,
+                                 const char   *path)
+{
+  g_autofree char *canonical = NULL;
+
+  g_return_val_if_fail (SHOAL_IS_LIBRARY (self), NULL);
+  g_return_val_if_fail (path != NULL, NULL);
+
+  canonical = g_canonicalize_filename (path, NULL);
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (self->roots)); i++)
+    {
+      g_autoptr(ShoalSharedRoot) root = g_list_model_get_item (G_LIST_MODEL (self->roots), i);
+
+      if (g_strcmp0 (shoal_shared_root_get_path (root), canonical) == 0)
+        return root;
+    }
+  return NULL;
+}
+
 gboolean
 shoal_library_get_ready (ShoalLibrary *self)
 {

@@ -48,6 +48,12 @@ ShoalSharedRoot *shoal_library_add_root_finish    (ShoalLibrary  *self,
                                                    GError       **error);
 void             shoal_library_remove_root        (ShoalLibrary    *self,
                                                    ShoalSharedRoot *root);
+/* The shared folder with @id, or at @path (as given: it is made canonical,
+ * as the library keeps it), or NULL. Borrowed: the roots model holds it. */
+ShoalSharedRoot *shoal_library_find_root          (ShoalLibrary *self,
+                                                   gint64        id);
+ShoalSharedRoot *shoal_library_find_root_by_path  (ShoalLibrary *self,
+                                                   const char   *path);
 /* Walks every root again: what changed while nobody watched is picked up,
  * unchanged files are not hashed again. */
 void             shoal_library_rescan             (ShoalLibrary *self);
