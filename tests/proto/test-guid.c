@@ -58,6 +58,17 @@ test_oob (void)
   g_assert_cmpuint (out.port, ==, in.port);
 }
 
+/* Unsigned bytes, first byte first: 0x80 sorts after 0x7f. */
+static void
+test_compare (void)
+{
+  ShoalGuid low = { { 0x7f, 0xff } }, high = { { 0x80 } }, same = low;
+
+  g_assert_cmpint (shoal_guid_compare (&low, &high), <, 0);
+  g_assert_cmpint (shoal_guid_compare (&high, &low), >, 0);
+  g_assert_cmpint (shoal_guid_compare (&low, &same), ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -65,5 +76,6 @@ main (int argc, char **argv)
   g_test_add_func ("/guid/modern", test_modern);
   g_test_add_func ("/guid/hex", test_hex);
   g_test_add_func ("/guid/oob", test_oob);
+  g_test_add_func ("/guid/compare", test_compare);
   return g_test_run ();
 }

@@ -727,7 +727,7 @@ keep_new_duplicate (ShoalNodeManager           *self,
     return TRUE;
   new_opener = outgoing ? &self->guid : &result->peer_guid;
   old_opener = existing->outgoing ? &self->guid : &existing->guid;
-  if (memcmp (new_opener->bytes, old_opener->bytes, SHOAL_GUID_SIZE) >= 0)
+  if (shoal_guid_compare (new_opener, old_opener) >= 0)
     return FALSE;
   shoal_link_close (existing->link, 409, "Already connected to this GUID");
   existing->has_guid = FALSE;  /* no longer counts as the link to that node */

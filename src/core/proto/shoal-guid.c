@@ -45,6 +45,14 @@ shoal_guid_equal (gconstpointer a,
                  ((const ShoalGuid *) b)->bytes, SHOAL_GUID_SIZE) == 0;
 }
 
+gint
+shoal_guid_compare (gconstpointer a,
+                    gconstpointer b)
+{
+  return memcmp (((const ShoalGuid *) a)->bytes,
+                 ((const ShoalGuid *) b)->bytes, SHOAL_GUID_SIZE);
+}
+
 guint
 shoal_guid_hash (gconstpointer guid)
 {

@@ -23,6 +23,11 @@ gboolean shoal_guid_is_zero          (const ShoalGuid *guid);
 gboolean shoal_guid_equal            (gconstpointer a,
                                       gconstpointer b);
 guint    shoal_guid_hash             (gconstpointer guid);
+/* Byte by byte, as unsigned numbers: the order two nodes agree on when
+ * they must choose between them (a duplicate link, a LAN election). A
+ * GCompareFunc. */
+gint     shoal_guid_compare          (gconstpointer a,
+                                      gconstpointer b);
 
 /* 32 lower-case hex digits and a NUL into @buffer; returns @buffer. */
 char    *shoal_guid_format           (const ShoalGuid *guid,

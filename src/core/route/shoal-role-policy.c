@@ -98,13 +98,6 @@ shoal_role_policy_decide (const ShoalRoleThresholds *thresholds,
 
 /* LAN election ---------------------------------------------------------------- */
 
-static gint
-compare_guids (gconstpointer a,
-               gconstpointer b)
-{
-  return memcmp (((const ShoalGuid *) a)->bytes, ((const ShoalGuid *) b)->bytes, SHOAL_GUID_SIZE);
-}
-
 static ShoalLanRole
 elected (const char   **why,
          ShoalLanRole   role,
@@ -136,12 +129,12 @@ shoal_role_policy_elect_lan (const ShoalGuid  *self,
    * nodes that rank before us. */
   sorted = g_memdup2 (peers, (gsize) n_peers * sizeof *peers);
   if (n_peers > 0)
-    qsort (sorted, n_peers, sizeof *sorted, compare_guids);
+    qsort (sorted, n_peers, sizeof *sorted, shoal_guid_compare);
   for (guint i = 0; i < n_peers; i++)
     {
-      gint order = compare_guids (&sorted[i], self);
+      gint order = shoal_guid_compare (&sorted[i], self);
 
-      if (order == 0 || (i > 0 && compare_guids (&sorted[i], &sorted[i - 1]) == 0))
+      if (order == 0 || (i > 0 && shoal_guid_compare (&sorted[i], &sorted[i - 1]) == 0))
         continue;
       others++;
       smaller += order < 0;
