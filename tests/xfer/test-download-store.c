@@ -302,6 +302,20 @@ test_sources_round_trip (Fixture       *fixture,
   g_clear_pointer (&sources, g_ptr_array_unref);
   sources = list_sources (store, download);
   g_assert_true (((ShoalStoredSource *) sources->pdata[2])->banned);
+
+  /* A success clears the direct one's failures: it ranks with the pushed
+   * one again, and counts from 0. An unknown source is NOT_FOUND. */
+  g_assert_true (shoal_download_store_clear_source_failures (store, direct_id, &error));
+  g_assert_no_error (error);
+  g_clear_pointer (&sources, g_ptr_array_unref);
+  sources = list_sources (store, download);
+  for (guint i = 0; i < sources->len; i++)
+    if (((ShoalStoredSource *) sources->pdata[i])->id == direct_id)
+      g_assert_cmpuint (((ShoalStoredSource *) sources->pdata[i])->failures, ==, 0);
+  g_assert_true (shoal_download_store_mark_source_failure (store, direct_id, &failures, &error));
+  g_assert_cmpuint (failures, ==, 1);
+  g_assert_false (shoal_download_store_clear_source_failures (store, liar_id + 1000, &error));
+  g_assert_error (error, SHOAL_DOWNLOAD_STORE_ERROR, SHOAL_DOWNLOAD_STORE_ERROR_NOT_FOUND);
   assert_integrity (store);
 }
 

@@ -99,6 +99,7 @@ typedef enum
   STMT_LIST_SOURCES,
   STMT_SOURCE_FAILURE,
   STMT_BAN_SOURCE,
+  STMT_CLEAR_SOURCE_FAILURES,
   N_STATEMENTS
 } Statement;
 
@@ -129,6 +130,7 @@ static const char *const statement_sql[N_STATEMENTS] = {
   [STMT_SOURCE_FAILURE] =
     "UPDATE sources SET failures = failures + 1 WHERE id = ?1 RETURNING failures",
   [STMT_BAN_SOURCE] = "UPDATE sources SET banned = 1 WHERE id = ?1",
+  [STMT_CLEAR_SOURCE_FAILURES] = "UPDATE sources SET failures = 0 WHERE id = ?1",
 };
 
 struct _ShoalDownloadStore
@@ -796,6 +798,26 @@ shoal_download_store_ban_source (ShoalDownloadStore  *store,
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, source_id);
   if (!shoal_sqlite_run_update (&store->sqlite, stmt, &changed, "cannot ban a source", error))
+    return FALSE;
+  return changed || set_not_found (error, "source", source_id);
+}
+
+gboolean
+shoal_download_store_clear_source_failures (ShoalDownloadStore  *store,
+                                            gint64               source_id,
+                                            GError             **error)
+{
+  g_autoptr(ShoalSqliteCachedStatement) stmt = NULL;
+  gboolean changed;
+
+  g_return_val_if_fail (store != NULL, FALSE);
+
+  stmt = get_statement (store, STMT_CLEAR_SOURCE_FAILURES, error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, source_id);
+  if (!shoal_sqlite_run_update (&store->sqlite, stmt, &changed, "cannot clear a source's failures",
+                                error))
     return FALSE;
   return changed || set_not_found (error, "source", source_id);
 }

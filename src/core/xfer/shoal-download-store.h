@@ -178,6 +178,11 @@ gboolean             shoal_download_store_mark_source_failure (ShoalDownloadStor
                                                                gint64               source_id,
                                                                guint               *failures,
                                                                GError             **error);
+/* After a success: the source's failures were passing trouble, and
+ * only failures in a row give a source up. */
+gboolean             shoal_download_store_clear_source_failures (ShoalDownloadStore  *store,
+                                                                 gint64               source_id,
+                                                                 GError             **error);
 gboolean             shoal_download_store_ban_source      (ShoalDownloadStore  *store,
                                                            gint64               source_id,
                                                            GError             **error);

@@ -993,6 +993,23 @@ job_count_failure (Job    *job,
   job_publish_sources (job);
 }
 
+/* A range came in whole: earlier failures were passing trouble. Written
+ * only when there is something to clear, not once per range. */
+static void
+job_clear_failures (Job    *job,
+                    Source *source)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (source->failures == 0)
+    return;
+  if (!shoal_download_store_clear_source_failures (job->transfers->store, source->id, &error))
+    g_warning ("cannot clear a source's failures: %s", error->message);
+  source->failures = 0;
+  source->failure_base = 0;
+  job_publish_sources (job);
+}
+
 /* Connections ---------------------------------------------------------------------- */
 
 static void
@@ -1284,6 +1301,7 @@ on_fetch_done (GObject      *source_object,
     }
   else
     {
+      job_clear_failures (job, conn->source);
       conn->reused = TRUE;
       if (shoal_http_fetch_get_reusable (conn->fetch))
         connection_fetch_next (conn);

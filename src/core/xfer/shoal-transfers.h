@@ -24,8 +24,8 @@ G_DECLARE_FINAL_TYPE (ShoalTransfers, shoal_transfers, SHOAL, TRANSFERS, GObject
 #define SHOAL_TRANSFERS_SOURCES_PER_DOWNLOAD 4
 /* Connections all downloads use at once. */
 #define SHOAL_TRANSFERS_MAX_CONNECTIONS 16
-/* Failed attempts (no connection, 404, timeout, cut short) after which a
- * source is no longer tried. */
+/* Failed attempts in a row (no connection, 404, timeout, cut short) after
+ * which a source is no longer tried; a range it serves whole clears them. */
 #define SHOAL_TRANSFERS_MAX_SOURCE_FAILURES 3
 /* After a failure a source waits this long times its failure count. */
 #define SHOAL_TRANSFERS_FAILURE_BACKOFF_MS 1000
