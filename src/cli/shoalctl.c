@@ -40,6 +40,8 @@
 #define CONNECT_TIMEOUT_S 80
 
 #define SHA1_BASE32_LENGTH 32
+/* An upload's id: 64 bits in hex. */
+#define UPLOAD_ID_LENGTH 16
 #define SHORT_ID_LENGTH 8
 #define URN_SHA1_PREFIX "urn:sha1:"
 #define MAGNET_PREFIX "magnet:?"
@@ -1139,6 +1141,37 @@ run_downloads (Ctl   *ctl,
   return show (ctl, request (ctl, "GET", NULL, NULL, API "/downloads"), print_downloads);
 }
 
+/* The one id starting with @prefix among the items GET API/@list lists
+ * (in its member @list); @what: "download", "upload". */
+static char *
+resolve_listed_id (Ctl        *ctl,
+                   const char *list,
+                   const char *what,
+                   const char *prefix)
+{
+  g_autoptr(JsonNode) answer = request (ctl, "GET", NULL, NULL, API "/%s", list);
+  g_autoptr(GPtrArray) matches = g_ptr_array_new ();
+  JsonArray *items;
+
+  if (answer == NULL)
+    return NULL;
+  items = member_array (answer_object (answer), list);
+  for (guint i = 0; i < array_length (items); i++)
+    {
+      const char *id = member_string (array_object (items, i), "id");
+
+      if (id != NULL && g_str_has_prefix (id, prefix))
+        g_ptr_array_add (matches, (gpointer) id);
+    }
+  if (matches->len == 1)
+    return g_strdup (g_ptr_array_index (matches, 0));
+  if (matches->len == 0)
+    fail (ctl, "no %s id starts with %s", what, prefix);
+  else
+    fail (ctl, "%s starts more than one %s id: give more of it", prefix, what);
+  return NULL;
+}
+
 /* The one download whose id starts with @prefix (a full id is taken as
  * it is, without asking for the list). */
 static char *
@@ -1146,9 +1179,6 @@ resolve_download (Ctl        *ctl,
                   const char *text)
 {
   g_autofree char *prefix = NULL;
-  g_autoptr(JsonNode) answer = NULL;
-  g_autoptr(GPtrArray) matches = g_ptr_array_new ();
-  JsonArray *downloads;
 
   if (g_ascii_strncasecmp (text, URN_SHA1_PREFIX, strlen (URN_SHA1_PREFIX)) == 0)
     text += strlen (URN_SHA1_PREFIX);
@@ -1160,22 +1190,7 @@ resolve_download (Ctl        *ctl,
     }
   if (strlen (prefix) == SHA1_BASE32_LENGTH)
     return g_steal_pointer (&prefix);
-  answer = request (ctl, "GET", NULL, NULL, API "/downloads");
-  if (answer == NULL)
-    return NULL;
-  downloads = member_array (answer_object (answer), "downloads");
-  for (guint i = 0; i < array_length (downloads); i++)
-    {
-      const char *id = member_string (array_object (downloads, i), "id");
-
-      if (id != NULL && g_str_has_prefix (id, prefix))
-        g_ptr_array_add (matches, (gpointer) id);
-    }
-  if (matches->len == 1)
-    return g_strdup (g_ptr_array_index (matches, 0));
-  fail (ctl, matches->len == 0 ? "no download id starts with %s" : "%s starts more than one download id: give more of it",
-        prefix);
-  return NULL;
+  return resolve_listed_id (ctl, "downloads", "download", prefix);
 }
 
 static gboolean
@@ -1221,19 +1236,20 @@ run_cancel (Ctl   *ctl,
   return TRUE;
 }
 
-/* uploads ------------------------------------------------------------------------------------ */
+/* uploads, stop-upload ------------------------------------------------------------------------ */
 
 static void
 print_uploads (Ctl        *ctl,
                JsonObject *answer)
 {
   JsonArray *uploads = member_array (answer, "uploads");
-  g_autoptr(ShoalctlTable) table = shoalctl_table_new ("PEER", "NAME", "SIZE", "SENT", "RATE", "STATE", "AGENT", NULL);
+  g_autoptr(ShoalctlTable) table = shoalctl_table_new ("ID", "PEER", "NAME", "SIZE", "SENT", "RATE", "STATE",
+                                                       "AGENT", NULL);
 
-  shoalctl_table_set_max_width (table, 1, NAME_MAX_WIDTH);
-  for (guint column = 2; column <= 4; column++)
+  shoalctl_table_set_max_width (table, 2, NAME_MAX_WIDTH);
+  for (guint column = 3; column <= 5; column++)
     shoalctl_table_set_align (table, column, SHOALCTL_ALIGN_RIGHT);
-  shoalctl_table_set_max_width (table, 6, AGENT_MAX_WIDTH);
+  shoalctl_table_set_max_width (table, 7, AGENT_MAX_WIDTH);
   for (guint i = 0; i < array_length (uploads); i++)
     {
       JsonObject *upload = array_object (uploads, i);
@@ -1242,6 +1258,7 @@ print_uploads (Ctl        *ctl,
       g_autofree char *sent = format_size (member_int (upload, "done"));
       g_autofree char *rate = format_rate (member_int (upload, "rate"));
 
+      shoalctl_table_add_printf (table, "%.*s", SHORT_ID_LENGTH, member_text (upload, "id"));
       shoalctl_table_add (table, member_text (upload, "peer"));
       shoalctl_table_add (table, member_text (upload, "name"));
       shoalctl_table_add (table, size);
@@ -1258,6 +1275,48 @@ run_uploads (Ctl   *ctl,
              char **args)
 {
   return show (ctl, request (ctl, "GET", NULL, NULL, API "/uploads"), print_uploads);
+}
+
+/* The one upload whose id starts with @text, in either case (a full id
+ * is taken as it is, without asking for the list). */
+static char *
+resolve_upload (Ctl        *ctl,
+                const char *text)
+{
+  g_autofree char *prefix = g_ascii_strdown (text, -1);
+  gsize length = strlen (prefix);
+
+  if (length == 0 || length > UPLOAD_ID_LENGTH || strspn (prefix, "0123456789abcdef") != length)
+    {
+      usage_error (ctl, "“%s” is no upload id", text);
+      return NULL;
+    }
+  if (length == UPLOAD_ID_LENGTH)
+    return g_steal_pointer (&prefix);
+  return resolve_listed_id (ctl, "uploads", "upload", prefix);
+}
+
+static void
+print_stopped_upload (Ctl        *ctl,
+                      JsonObject *answer)
+{
+  JsonObject *upload = member_object (answer, "upload");
+  g_autofree char *name = shoalctl_printable (member_text (upload, "name"));
+  g_autofree char *sent = format_size (member_int (upload, "done"));
+
+  g_print ("%.*s  %s  %s  %s sent  %s\n", SHORT_ID_LENGTH, member_text (upload, "id"),
+           member_text (upload, "peer"), name, sent, member_text (upload, "state"));
+}
+
+static gboolean
+run_stop_upload (Ctl   *ctl,
+                 char **args)
+{
+  g_autofree char *id = resolve_upload (ctl, args[0]);
+
+  if (id == NULL)
+    return FALSE;
+  return show (ctl, request (ctl, "POST", NULL, NULL, API "/uploads/%s/stop", id), print_stopped_upload);
 }
 
 /* share, rescan, library, find ------------------------------------------------------------------ */
@@ -1492,6 +1551,7 @@ static const Command commands[] = {
   { "resume", "DOWNLOAD-ID", "Resume a paused download", run_resume, 1, 1 },
   { "cancel", "DOWNLOAD-ID", "Cancel a download and delete what came of it", run_cancel, 1, 1 },
   { "uploads", "", "What peers are downloading from us", run_uploads, 0, 0 },
+  { "stop-upload", "UPLOAD-ID", "Stop an upload (its id, or enough of its start)", run_stop_upload, 1, 1 },
   { "share add", "DIR", "Share a folder", run_share_add, 1, 1 },
   { "share remove", "DIR", "Stop sharing a folder", run_share_remove, 1, 1 },
   { "share list", "", "The shared folders and their file counts", run_share_list, 0, 0 },

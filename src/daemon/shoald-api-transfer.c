@@ -1,5 +1,5 @@
 /* shoald-api-transfer.c — the control API's downloads (add, list, pause,
- * resume, cancel) and the list of uploads. */
+ * resume, cancel) and uploads (list, stop). */
 #include "shoald-api.h"
 
 #include "shoal-base32.h"
@@ -9,6 +9,9 @@
 #define DOWNLOADS_PATH SHOALD_API_PREFIX "/downloads"
 #define DOWNLOAD_PATH DOWNLOADS_PATH "/{id}"
 #define UPLOADS_PATH SHOALD_API_PREFIX "/uploads"
+#define UPLOAD_PATH UPLOADS_PATH "/{id}"
+/* An upload's id: its 64 bits in hex, zero-padded. */
+#define UPLOAD_ID_DIGITS 16
 
 /* Helpers ------------------------------------------------------------------- */
 
@@ -58,12 +61,17 @@ builder_add_download (JsonBuilder *builder,
   json_builder_end_object (builder);
 }
 
+/* U of the spec. */
 static void
 builder_add_upload (JsonBuilder *builder,
                     gpointer     item)
 {
   ShoalUpload *upload = item;
+  g_autofree char *id = g_strdup_printf ("%0*" G_GINT64_MODIFIER "x", UPLOAD_ID_DIGITS,
+                                         shoal_upload_get_id (upload));
+
   json_builder_begin_object (builder);
+  shoald_api_add_string (builder, "id", id);
   shoald_api_add_string (builder, "peer", shoal_upload_get_peer (upload));
   shoald_api_add_string (builder, "name", shoal_upload_get_name (upload));
   shoald_api_add_string (builder, "urn", shoal_upload_get_urn (upload));
@@ -90,6 +98,23 @@ respond_download (ShoaldApiRequest *request,
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "download");
   builder_add_download (builder, download);
+  json_builder_end_object (builder);
+  body = shoald_api_object_new_from_builder (builder);
+  shoald_api_request_respond (request, status, body);
+}
+
+/* {"upload": U} */
+static void
+respond_upload (ShoaldApiRequest *request,
+                guint             status,
+                ShoalUpload      *upload)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) body = NULL;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "upload");
+  builder_add_upload (builder, upload);
   json_builder_end_object (builder);
   body = shoald_api_object_new_from_builder (builder);
   shoald_api_request_respond (request, status, body);
@@ -155,6 +180,56 @@ lookup_download (ShoaldApiContext *context,
   if (download == NULL)
     shoald_api_request_respond_error (request, 404, "not_found", "No download %s", id);
   return download;
+}
+
+/* The id of the path's {id}: UPLOAD_ID_DIGITS hex digits, either case;
+ * FALSE for other text. */
+static gboolean
+parse_upload_id (const char *text,
+                 guint64    *id)
+{
+  if (strlen (text) != UPLOAD_ID_DIGITS)
+    return FALSE;
+  for (const char *c = text; *c != '\0'; c++)
+    if (!g_ascii_isxdigit (*c))
+      return FALSE;
+  *id = g_ascii_strtoull (text, NULL, 16);
+  return TRUE;
+}
+
+/* The upload the path's {id} names, among those listed (a new
+ * reference); NULL (and a 404 answered) when none. Without a library
+ * there is no upload server, hence no upload. */
+static ShoalUpload *
+lookup_upload (ShoaldApiContext *context,
+               ShoaldApiRequest *request)
+{
+  ShoalUploadServer *server = shoal_servent_get_upload_server (context->servent);
+  const char *text = shoald_api_request_get_param (request, "id");
+  guint64 id;
+
+  if (server != NULL && parse_upload_id (text, &id))
+    {
+      GListModel *uploads = shoal_upload_server_get_uploads (server);
+
+      for (guint i = 0; i < g_list_model_get_n_items (uploads); i++)
+        {
+          g_autoptr(ShoalUpload) upload = g_list_model_get_item (uploads, i);
+
+          if (shoal_upload_get_id (upload) == id)
+            return g_steal_pointer (&upload);
+        }
+    }
+  shoald_api_request_respond_error (request, 404, "not_found", "No upload %s", text);
+  return NULL;
+}
+
+static gboolean
+upload_is_running (ShoalUpload *upload)
+{
+  ShoalUploadState state = shoal_upload_get_state (upload);
+
+  return state == SHOAL_UPLOAD_STATE_SENDING || state == SHOAL_UPLOAD_STATE_WAITING;
 }
 
 /* Reading the body of POST /downloads ---------------------------------------- */
@@ -425,6 +500,27 @@ handle_uploads (ShoaldApiRequest *request,
                               builder_add_upload);
 }
 
+static void
+handle_stop_upload (ShoaldApiRequest *request,
+                    gpointer          user_data)
+{
+  ShoaldApiContext *context = user_data;
+  g_autoptr(ShoalUpload) upload = lookup_upload (context, request);
+
+  if (upload == NULL)
+    return;
+  /* cancel() also refuses one that ended on libmicrohttpd's thread since
+   * the list last heard of it, and finishes it as it ended. */
+  if (!upload_is_running (upload) ||
+      !shoal_upload_server_cancel (shoal_servent_get_upload_server (context->servent), upload))
+    shoald_api_request_respond_error (request, 409, "conflict", "Upload %s has finished already (%s)",
+                                      shoald_api_request_get_param (request, "id"),
+                                      enum_nick (SHOAL_TYPE_UPLOAD_STATE,
+                                                 shoal_upload_get_state (upload)));
+  else
+    respond_upload (request, 200, upload);
+}
+
 void
 shoald_api_transfer_register (ShoaldApiContext *context)
 {
@@ -437,4 +533,5 @@ shoald_api_transfer_register (ShoaldApiContext *context)
   shoald_api_server_add_route (server, "POST", DOWNLOAD_PATH "/resume", handle_resume, context);
   shoald_api_server_add_route (server, "DELETE", DOWNLOAD_PATH, handle_cancel, context);
   shoald_api_server_add_route (server, "GET", UPLOADS_PATH, handle_uploads, context);
+  shoald_api_server_add_route (server, "POST", UPLOAD_PATH "/stop", handle_stop_upload, context);
 }

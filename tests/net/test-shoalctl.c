@@ -1,17 +1,30 @@
 /* test-shoalctl.c — every shoalctl command against running daemons on
  * loopback: a search from one finds the file another shares, `get`
  * downloads it and the SHA-1 matches; downloads are paused, resumed and
- * cancelled; links, shares, settings and metrics go through the API; a
- * restart keeps the queue; no daemon is a clear error. */
+ * cancelled; uploads slow clients hold are stopped; links, shares,
+ * settings and metrics go through the API; a restart keeps the queue; no
+ * daemon is a clear error. */
 #include "shoal-test-loop.h"
 #include "shoal-test-node.h"
 
 #include <gio/gio.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #define SHARING_ADDRESS "127.0.23.1"
 #define SEARCHING_ADDRESS "127.0.23.2"
 #define THIRD_ADDRESS "127.0.23.3"
+/* Slow downloaders, each from an address of its own: one upload slot per
+ * address. */
+#define SLOW_ADDRESS_A "127.0.23.4"
+#define SLOW_ADDRESS_B "127.0.23.5"
+/* Small enough that the shared file is still going out, or waiting in
+ * the kernel, when the upload is stopped. */
+#define SLOW_RECEIVE_BUFFER 4096
+#define SLOW_TIMEOUT_S 15
+#define READ_CHUNK 65536
+#define UPLOAD_ID_LENGTH 16
+#define SHORT_ID_LENGTH 8
 #define SHARED_NAME "pangolin_migration_survey.bin"
 #define SHARED_WORD "pangolin"
 #define SHARED_SIZE (3 * 1024 * 1024 + 17)
@@ -26,6 +39,7 @@
 /* shoalctl's exit statuses. */
 #define EXIT_OK 0
 #define EXIT_FAILED 1
+#define EXIT_USAGE 2
 #define EXIT_NOT_RUNNING 3
 
 typedef struct
@@ -255,6 +269,162 @@ check_transfer_lists (Pair *pair)
   g_assert_nonnull (uploads_table);
 }
 
+/* A client that asks the sharing node for its file from @address and
+ * reads nothing until told. */
+static GSocketConnection *
+slow_client_start (Pair       *pair,
+                   const char *address)
+{
+  g_autoptr(GSocketAddress) local = g_inet_socket_address_new_from_string (address, 0);
+  g_autoptr(GSocketAddress) server = g_inet_socket_address_new_from_string (SHARING_ADDRESS,
+                                                                            SHOAL_TEST_NODE_PORT);
+  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                                            G_SOCKET_PROTOCOL_TCP, NULL);
+  g_autofree char *request = g_strdup_printf ("GET /uri-res/N2R?%s HTTP/1.1\r\nHost: " SHARING_ADDRESS "\r\n\r\n",
+                                              pair->urn);
+  g_autoptr(GSocketConnection) connection = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_nonnull (socket);
+  g_socket_set_timeout (socket, SLOW_TIMEOUT_S);
+  g_socket_set_option (socket, SOL_SOCKET, SO_RCVBUF, SLOW_RECEIVE_BUFFER, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_socket_bind (socket, local, FALSE, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_socket_connect (socket, server, NULL, &error));
+  g_assert_no_error (error);
+  connection = g_socket_connection_factory_create_connection (socket);
+  g_assert_true (g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (connection)),
+                                            request, strlen (request), NULL, NULL, &error));
+  g_assert_no_error (error);
+  return g_steal_pointer (&connection);
+}
+
+/* Reads what is left: the sharing node must close the connection, well
+ * before the connection's idle timeout. */
+static void
+slow_client_read_to_end (GSocketConnection *connection)
+{
+  GInputStream *input = g_io_stream_get_input_stream (G_IO_STREAM (connection));
+  guint8 chunk[READ_CHUNK];
+  gssize n_read;
+
+  do
+    {
+      g_autoptr(GError) error = NULL;
+
+      n_read = g_input_stream_read (input, chunk, sizeof chunk, NULL, &error);
+      g_assert_no_error (error);
+    }
+  while (n_read > 0);
+}
+
+typedef struct
+{
+  ShoalTestNode *node;
+  const char    *peer;
+  char          *id;    /* once listed running */
+} UploadWatch;
+
+static gboolean
+upload_running (gpointer data)
+{
+  UploadWatch *watch = data;
+  g_autoptr(JsonNode) root = CTL_JSON (watch->node, "uploads");
+  JsonArray *uploads = json_object_get_array_member (object_of (root), "uploads");
+
+  for (guint i = 0; i < json_array_get_length (uploads); i++)
+    {
+      JsonObject *upload = json_array_get_object_element (uploads, i);
+      const char *state = json_object_get_string_member (upload, "state");
+
+      if (g_strcmp0 (json_object_get_string_member (upload, "peer"), watch->peer) == 0 &&
+          (g_strcmp0 (state, "sending") == 0 || g_strcmp0 (state, "waiting") == 0))
+        {
+          watch->id = g_strdup (json_object_get_string_member (upload, "id"));
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+/* The id of the upload to @peer, once `uploads --json` lists it running. */
+static char *
+wait_upload_running (ShoalTestNode *node,
+                     const char    *peer)
+{
+  UploadWatch watch = { node, peer, NULL };
+
+  shoal_test_poll_until (upload_running, &watch, POLL_MS, TIMEOUT_MS, "a slow client's upload");
+  g_assert_cmpuint (strlen (watch.id), ==, UPLOAD_ID_LENGTH);
+  return watch.id;
+}
+
+/* A hex digit no listed upload's id starts with, repeated: a prefix
+ * that names none. */
+static char *
+unlisted_prefix (ShoalTestNode *node)
+{
+  g_autoptr(JsonNode) root = CTL_JSON (node, "uploads");
+  JsonArray *uploads = json_object_get_array_member (object_of (root), "uploads");
+  g_autoptr(GString) starts = g_string_new (NULL);
+  const char *digit = "0123456789abcdef";
+
+  for (guint i = 0; i < json_array_get_length (uploads); i++)
+    g_string_append_c (starts, json_object_get_string_member (json_array_get_object_element (uploads, i),
+                                                               "id")[0]);
+  while (strchr (starts->str, *digit) != NULL)
+    digit++;
+  g_assert_cmpint (*digit, !=, '\0');
+  return g_strnfill (SHORT_ID_LENGTH, *digit);
+}
+
+/* Two slow clients' uploads, stopped by a prefix of the id as `uploads`
+ * shows it and by the whole id with --json; stopping again, an unknown
+ * id and text that is no id are refused with their exit statuses. */
+static void
+check_upload_stop (Pair *pair)
+{
+  g_autoptr(GSocketConnection) client_a = slow_client_start (pair, SLOW_ADDRESS_A);
+  g_autoptr(GSocketConnection) client_b = slow_client_start (pair, SLOW_ADDRESS_B);
+  g_autofree char *id_a = wait_upload_running (pair->sharing, SLOW_ADDRESS_A);
+  g_autofree char *id_b = wait_upload_running (pair->sharing, SLOW_ADDRESS_B);
+  g_autofree char *short_a = g_strndup (id_a, SHORT_ID_LENGTH);
+  g_autofree char *table = CTL (pair->sharing, "uploads");
+  g_autofree char *stopped_a = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *unknown_err = NULL;
+  g_autofree char *unknown = NULL;
+  g_autoptr(JsonNode) stopped_b = NULL;
+  JsonObject *upload;
+
+  g_assert_nonnull (strstr (table, "ID"));
+  g_assert_nonnull (strstr (table, short_a));
+  stopped_a = CTL (pair->sharing, "stop-upload", short_a);
+  g_assert_nonnull (strstr (stopped_a, short_a));
+  g_assert_nonnull (strstr (stopped_a, "stopped"));
+  slow_client_read_to_end (client_a);
+
+  stopped_b = CTL_JSON (pair->sharing, "stop-upload", id_b);
+  upload = json_object_get_object_member (object_of (stopped_b), "upload");
+  g_assert_cmpstr (json_object_get_string_member (upload, "id"), ==, id_b);
+  g_assert_cmpstr (json_object_get_string_member (upload, "peer"), ==, SLOW_ADDRESS_B);
+  g_assert_cmpstr (json_object_get_string_member (upload, "state"), ==, "stopped");
+  slow_client_read_to_end (client_b);
+
+  /* Over already: the API's 409, failed. */
+  g_assert_cmpint (shoal_test_node_ctl (pair->sharing, (const char * const[]) { "stop-upload", id_a, NULL },
+                                        NULL, &err), ==, EXIT_FAILED);
+  g_assert_nonnull (strstr (err, "finished"));
+  g_free (ctl (pair->sharing, EXIT_FAILED, (const char * const[]) { "stop-upload", "0000000000000000", NULL }));
+  unknown = unlisted_prefix (pair->sharing);
+  g_assert_cmpint (shoal_test_node_ctl (pair->sharing, (const char * const[]) { "stop-upload", unknown, NULL },
+                                        NULL, &unknown_err), ==, EXIT_FAILED);
+  g_assert_nonnull (strstr (unknown_err, "no upload id starts with"));
+  g_free (ctl (pair->sharing, EXIT_USAGE, (const char * const[]) { "stop-upload", "nothex", NULL }));
+  g_free (ctl (pair->sharing, EXIT_USAGE, (const char * const[]) { "stop-upload", NULL }));
+}
+
 /* A download no source has: pause, resume, cancel. */
 static void
 check_download_controls (Pair *pair)
@@ -451,6 +621,7 @@ test_every_command (void)
   check_status_and_links (&pair);
   check_search_and_get (&pair);
   check_transfer_lists (&pair);
+  check_upload_stop (&pair);
   check_download_controls (&pair);
   check_magnet_get (&pair);
   check_shares (&pair);
@@ -466,10 +637,14 @@ test_not_running (void)
 {
   g_autoptr(ShoalTestNode) idle = shoal_test_node_new (THIRD_ADDRESS);
   g_autofree char *err = NULL;
+  g_autofree char *stop_err = NULL;
   const char *args[] = { "status", NULL };
+  const char *stop_args[] = { "stop-upload", "0123", NULL };
 
   g_assert_cmpint (shoal_test_node_ctl (idle, args, NULL, &err), ==, EXIT_NOT_RUNNING);
   g_assert_nonnull (strstr (err, "not running"));
+  g_assert_cmpint (shoal_test_node_ctl (idle, stop_args, NULL, &stop_err), ==, EXIT_NOT_RUNNING);
+  g_assert_nonnull (strstr (stop_err, "not running"));
 }
 
 int

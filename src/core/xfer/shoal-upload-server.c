@@ -506,13 +506,44 @@ drop_old_finished (ShoalUploadServer *self)
     }
 }
 
+static gboolean
+upload_id_listed (ShoalUploadServer *self,
+                  guint64            id)
+{
+  GListModel *list = G_LIST_MODEL (self->upload_list);
+  guint n_items = g_list_model_get_n_items (list);
+
+  for (guint i = 0; i < n_items; i++)
+    {
+      g_autoptr(ShoalUpload) upload = g_list_model_get_item (list, i);
+
+      if (shoal_upload_get_id (upload) == id)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* Drawn, not counted: front ends name an upload by the start of its id,
+ * as they name a download by the start of its SHA-1, and counted ids
+ * share their first digits (the start of one is often another's whole). */
+static guint64
+draw_upload_id (ShoalUploadServer *self)
+{
+  guint64 id;
+
+  do
+    id = (guint64) g_random_int () << 32 | g_random_int ();
+  while (id == 0 || upload_id_listed (self, id));
+  return id;
+}
+
 static void
 start_upload (ShoalUploadServer    *self,
               UploadRecord         *record,
               const UploadProgress *progress)
 {
-  record->upload = shoal_upload_new (record->peer, record->name, record->sha1, record->size,
-                                     record->user_agent);
+  record->upload = shoal_upload_new (draw_upload_id (self), record->peer, record->name,
+                                     record->sha1, record->size, record->user_agent);
   record->rate_usec = g_get_monotonic_time ();
   shoal_upload_set_progress (record->upload, progress->range_start, progress->range_end,
                              progress->done, 0);

@@ -147,6 +147,9 @@ ShoalRateLimit    *shoal_upload_server_get_rate_limit (ShoalUploadServer *self);
  *   it becomes when its connection closes (or asks for another file);
  *   stopping the server finishes every upload before it returns; or
  *   STOPPED, at once, by shoal_upload_server_cancel().
+ * Each upload's id (shoal_upload_get_id()) is 64 random bits, drawn
+ * again when 0 or another listed upload's, so that the start of it
+ * names it as the start of a SHA-1 names a download.
  * Progress is read every SHOAL_UPLOAD_SERVER_TICK_MS while an upload
  * runs. A ShoalUpload's throttled notifications go to the thread-default
  * context when it is made, which is that context as long as its loop

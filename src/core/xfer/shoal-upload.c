@@ -8,6 +8,7 @@ struct _ShoalUpload
 {
   GObject              parent_instance;
 
+  guint64              id;
   char                *peer;
   char                *name;
   char                *urn;
@@ -25,6 +26,7 @@ struct _ShoalUpload
 enum
 {
   PROP_0,
+  PROP_ID,
   PROP_PEER,
   PROP_NAME,
   PROP_URN,
@@ -97,6 +99,9 @@ shoal_upload_get_property (GObject    *object,
 
   switch (prop_id)
     {
+    case PROP_ID:
+      g_value_set_uint64 (value, self->id);
+      break;
     case PROP_PEER:
       g_value_set_string (value, self->peer);
       break;
@@ -142,6 +147,9 @@ shoal_upload_class_init (ShoalUploadClass *klass)
   object_class->finalize = shoal_upload_finalize;
   object_class->get_property = shoal_upload_get_property;
 
+  properties[PROP_ID] =
+    g_param_spec_uint64 ("id", NULL, "What names the upload while it is listed",
+                         0, G_MAXUINT64, 0, flags);
   properties[PROP_PEER] =
     g_param_spec_string ("peer", NULL, "The downloader's address", NULL, flags);
   properties[PROP_NAME] =
@@ -181,6 +189,13 @@ shoal_upload_init (ShoalUpload *self)
 }
 
 /* Public API ---------------------------------------------------------------- */
+
+guint64
+shoal_upload_get_id (ShoalUpload *self)
+{
+  g_return_val_if_fail (SHOAL_IS_UPLOAD (self), 0);
+  return self->id;
+}
 
 const char *
 shoal_upload_get_peer (ShoalUpload *self)
@@ -253,7 +268,8 @@ shoal_upload_get_user_agent (ShoalUpload *self)
 }
 
 ShoalUpload *
-shoal_upload_new (const char   *peer,
+shoal_upload_new (guint64       id,
+                  const char   *peer,
                   const char   *name,
                   const guint8  sha1[SHOAL_SHA1_SIZE],
                   guint64       size,
@@ -261,11 +277,13 @@ shoal_upload_new (const char   *peer,
 {
   ShoalUpload *self;
 
+  g_return_val_if_fail (id != 0, NULL);
   g_return_val_if_fail (peer != NULL, NULL);
   g_return_val_if_fail (name != NULL, NULL);
   g_return_val_if_fail (sha1 != NULL, NULL);
 
   self = g_object_new (SHOAL_TYPE_UPLOAD, NULL);
+  self->id = id;
   self->peer = g_strdup (peer);
   /* A header is whatever bytes the peer sent; a front end needs UTF-8. */
   self->name = g_utf8_make_valid (name, -1);

@@ -47,6 +47,9 @@ GType shoal_upload_state_get_type (void) G_GNUC_CONST;
  *
  * Properties (all read-only, all notified; range-start, range-end, done
  * and rate at most once per SHOAL_UPLOAD_NOTIFY_INTERVAL_MS):
+ * - id: what names the upload for as long as it is listed, never 0 and
+ *   never another listed upload's (the server draws it at random, see
+ *   shoal-upload-server.h); it never changes
  * - peer: the downloader's address, as text ("192.0.2.1", "2001:db8::1")
  * - name: the file's name (UTF-8)
  * - urn: "urn:sha1:BASE32"
@@ -60,6 +63,7 @@ GType shoal_upload_state_get_type (void) G_GNUC_CONST;
  *   steps of whole bodies)
  * - state: a ShoalUploadState
  * - user-agent: what the downloader said it is, or NULL */
+guint64           shoal_upload_get_id          (ShoalUpload *self);
 const char       *shoal_upload_get_peer        (ShoalUpload *self);
 const char       *shoal_upload_get_name        (ShoalUpload *self);
 const char       *shoal_upload_get_urn         (ShoalUpload *self);
@@ -73,9 +77,11 @@ const char       *shoal_upload_get_user_agent  (ShoalUpload *self);
 
 /* The engine's side: only ShoalUploadServer calls these. --------------- */
 
-/* Starts SENDING. Names that are not UTF-8 are made so; @user_agent may
- * be NULL. Notifications go to the caller's thread-default context. */
-ShoalUpload      *shoal_upload_new             (const char   *peer,
+/* Starts SENDING. @id is not 0. Names that are not UTF-8 are made so;
+ * @user_agent may be NULL. Notifications go to the caller's
+ * thread-default context. */
+ShoalUpload      *shoal_upload_new             (guint64       id,
+                                                const char   *peer,
                                                 const char   *name,
                                                 const guint8  sha1[SHOAL_SHA1_SIZE],
                                                 guint64       size,
