@@ -1,5 +1,5 @@
-/* gui-test-util.c — what the desktop app's tests share: servent, window,
- * finding widgets, waiting on them. */
+/* gui-test-util.c — what the desktop app's tests share: servent, the
+ * real application, window, finding widgets, waiting on them. */
 #include "gui-test-util.h"
 
 #include "shoal-resources.h"
@@ -116,6 +116,121 @@ shoal_gui_share_folder (ShoalLibrary *library,
   g_assert_no_error (added.error);
   g_assert_nonnull (added.root);
   g_object_unref (added.root);
+}
+
+/* The real application --------------------------------------------------------- */
+
+GKeyFile *
+shoal_gui_app_config_new (const char *download_dir)
+{
+  GKeyFile *config = g_key_file_new ();
+
+  g_key_file_set_integer (config, "network", "port", 0);
+  g_key_file_set_string (config, "network", "listen-address", LOOPBACK);
+  g_key_file_set_boolean (config, "network", "allow-private", TRUE);
+  g_key_file_set_boolean (config, "network", "lan-discovery", FALSE);
+  g_key_file_set_boolean (config, "bootstrap", "default-bootstrap", FALSE);
+  g_key_file_set_boolean (config, "bootstrap", "anchors-only", TRUE);
+  g_key_file_set_string (config, "transfers", "download-dir", download_dir);
+  return config;
+}
+
+void
+shoal_gui_app_config_save (GKeyFile   *config,
+                           const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  gboolean saved = g_key_file_save_to_file (config, path, &error);
+
+  g_assert_no_error (error);
+  g_assert_true (saved);
+}
+
+ShoalWindow *
+shoal_gui_find_app_window (ShoalApplication *application)
+{
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (application)); l != NULL; l = l->next)
+    if (SHOAL_IS_WINDOW (l->data))
+      return l->data;
+  return NULL;
+}
+
+typedef struct
+{
+  ShoalApplication *application;
+  ShoalGuiAppBody   body;
+  gpointer          data;
+  gboolean          scheduled;
+  gboolean          ran;
+} AppRun;
+
+static gboolean
+run_app_body (gpointer data)
+{
+  AppRun *run = data;
+  ShoalWindow *window = shoal_gui_find_app_window (run->application);
+
+  g_assert_nonnull (window);
+  shoal_test_wait_until (shoal_gui_widget_mapped, window, SHOAL_GUI_TEST_TIMEOUT_MS, "the window on screen");
+  run->body (run->application, window, run->data);
+  run->ran = TRUE;
+  /* Ctrl+Q; harmless when the body quit already. */
+  g_action_group_activate_action (G_ACTION_GROUP (run->application), "quit", NULL);
+  return G_SOURCE_REMOVE;
+}
+
+/* After the app's own handler, so that its window exists. Once only: a
+ * body that hands the running app a link makes it emit "open" again. */
+static void
+on_app_started (GApplication *application,
+                AppRun       *run)
+{
+  if (run->scheduled)
+    return;
+  run->scheduled = TRUE;
+  g_idle_add (run_app_body, run);
+}
+
+static void
+on_app_opened (GApplication  *application,
+               GFile        **files,
+               int            n_files,
+               const char    *hint,
+               AppRun        *run)
+{
+  on_app_started (application, run);
+}
+
+void
+shoal_gui_run_application (const char      *data_dir,
+                           const char      *config_path,
+                           const char      *uri,
+                           ShoalGuiAppBody  body,
+                           gpointer         data)
+{
+  g_autoptr(GPtrArray) args = g_ptr_array_new ();
+  AppRun run = { shoal_application_new (), body, data, FALSE, FALSE };
+  int status;
+
+  g_ptr_array_add (args, (char *) "shoal");
+  g_ptr_array_add (args, (char *) "--data-dir");
+  g_ptr_array_add (args, (char *) data_dir);
+  g_ptr_array_add (args, (char *) "--config");
+  g_ptr_array_add (args, (char *) config_path);
+  if (uri != NULL)
+    g_ptr_array_add (args, (char *) uri);
+  g_ptr_array_add (args, NULL);
+
+  g_signal_connect_after (run.application, "activate", G_CALLBACK (on_app_started), &run);
+  g_signal_connect_after (run.application, "open", G_CALLBACK (on_app_opened), &run);
+  status = g_application_run (G_APPLICATION (run.application), (int) args->len - 1, (char **) args->pdata);
+  g_assert_cmpint (status, ==, 0);
+  g_assert_true (run.ran);
+  g_assert_null (shoal_gui_find_app_window (run.application));
+  /* Nothing keeps it: the next test's app takes the bus name again. */
+  g_object_add_weak_pointer (G_OBJECT (run.application), (gpointer *) &run.application);
+  g_object_unref (run.application);
+  g_assert_null (run.application);
 }
 
 /* Windows ---------------------------------------------------------------------- */

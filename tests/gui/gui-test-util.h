@@ -1,13 +1,16 @@
 /* gui-test-util.h — what the desktop app's tests share: a servent on
- * loopback with a data folder of its own, a widget shown in a window,
- * finding widgets the user sees, and waiting on them. GUI-only: the
- * headless build never compiles it. */
+ * loopback with a data folder of its own, the real application run with
+ * settings of its own, a widget shown in a window, finding widgets the
+ * user sees, and waiting on them. GUI-only: the headless build never
+ * compiles it. */
 #pragma once
 
 #include <adwaita.h>
 
+#include "shoal-application.h"
 #include "shoal-servent.h"
 #include "shoal-test-loop.h"
+#include "shoal-window.h"
 
 G_BEGIN_DECLS
 
@@ -53,6 +56,37 @@ void shoal_gui_write_file   (const char   *folder,
 /* Adds @folder to @library's shared roots and waits until it is added. */
 void shoal_gui_share_folder (ShoalLibrary *library,
                              const char   *folder);
+
+/* The real application --------------------------------------------------------- */
+
+/* The settings (shoal.conf) of an app on loopback that dials nobody, so
+ * that it runs without joining the network: port 0 on 127.0.0.1, private
+ * addresses allowed, no LAN discovery, no default bootstrap, anchors only
+ * (none), downloads into @download_dir. A test adds its own keys with
+ * g_key_file_set_*() before saving. */
+GKeyFile *shoal_gui_app_config_new  (const char *download_dir);
+/* Writes @config to @path, failing the test when it cannot. */
+void      shoal_gui_app_config_save (GKeyFile   *config,
+                                     const char *path);
+
+/* The application's main window, or NULL. */
+ShoalWindow *shoal_gui_find_app_window (ShoalApplication *application);
+
+/* What a test does inside the running application, its window on screen. */
+typedef void (*ShoalGuiAppBody) (ShoalApplication *application,
+                                 ShoalWindow      *window,
+                                 gpointer          data);
+
+/* Runs `shoal --data-dir @data_dir --config @config_path [@uri]` as the
+ * desktop starts it: once it has activated (or opened @uri), @body runs
+ * in its main loop, then the app quits as Ctrl+Q does. Returns once it
+ * has quit, having asserted that it exited with 0, that @body ran to its
+ * end, that no window is left and that nothing keeps the application. */
+void shoal_gui_run_application (const char      *data_dir,
+                                const char      *config_path,
+                                const char      *uri,
+                                ShoalGuiAppBody  body,
+                                gpointer         data);
 
 /* Windows ---------------------------------------------------------------------- */
 

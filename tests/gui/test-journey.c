@@ -67,9 +67,8 @@ typedef struct
   char             *wanted_content;
   ShoalTestNode    *peer;
   GSettings        *settings;
-  ShoalApplication *application;
+  ShoalServent     *servent;      /* the app's, while the journey runs */
   ShoalWindow      *window;
-  gboolean          ran;
 } Fixture;
 
 /* Setup ------------------------------------------------------------------------------ */
@@ -110,26 +109,13 @@ start_peer (Fixture *fixture)
 static void
 write_config (Fixture *fixture)
 {
-  g_autoptr(GError) error = NULL;
-  g_autofree char *text = g_strdup_printf ("[network]\n"
-                                           "port=0\n"
-                                           "listen-address=127.0.0.1\n"
-                                           "allow-private=true\n"
-                                           "lan-discovery=false\n"
-                                           "[roles]\n"
-                                           "role=leaf\n"
-                                           "[bootstrap]\n"
-                                           "default-bootstrap=false\n"
-                                           "anchors-only=true\n"
-                                           "anchors=%s:%d\n"
-                                           "[transfers]\n"
-                                           "download-dir=%s\n"
-                                           "download-limit-kbps=%d\n",
-                                           PEER_ADDRESS, SHOAL_TEST_NODE_PORT,
-                                           fixture->downloads, DOWNLOAD_LIMIT_KBPS);
+  g_autoptr(GKeyFile) config = shoal_gui_app_config_new (fixture->downloads);
+  g_autofree char *anchor = g_strdup_printf ("%s:%d", PEER_ADDRESS, SHOAL_TEST_NODE_PORT);
 
-  g_file_set_contents (fixture->config_path, text, -1, &error);
-  g_assert_no_error (error);
+  g_key_file_set_string (config, "roles", "role", "leaf");
+  g_key_file_set_string (config, "bootstrap", "anchors", anchor);
+  g_key_file_set_integer (config, "transfers", "download-limit-kbps", DOWNLOAD_LIMIT_KBPS);
+  shoal_gui_app_config_save (config, fixture->config_path);
 }
 
 static void
@@ -402,12 +388,11 @@ static void
 share_music (Fixture *fixture)
 {
   GtkWidget *page = show_page (fixture, "library");
-  ShoalServent *servent = shoal_application_get_servent (fixture->application);
   g_autoptr(GFile) music = g_file_new_for_path (fixture->music_dir);
   g_autofree char *subtitle = g_strdup_printf ("%u files", own_file_count ());
   GtkWidget *progress = shoal_gui_require_by_id (page, "progress_box");
   Seen progress_seen = { progress, FALSE };
-  FolderWanted wanted = { page, shoal_servent_get_library (servent), subtitle };
+  FolderWanted wanted = { page, shoal_servent_get_library (fixture->servent), subtitle };
 
   g_signal_connect (progress, "notify::visible", G_CALLBACK (on_visible), &progress_seen);
   shoal_library_page_add_folder (SHOAL_LIBRARY_PAGE (page), music);
@@ -485,7 +470,6 @@ rows_shown (gpointer data)
 static void
 search_and_download (Fixture *fixture)
 {
-  ShoalServent *servent = shoal_application_get_servent (fixture->application);
   GtkWidget *page;
   GtkWidget *tab;
   GtkWidget *entry;
@@ -493,7 +477,7 @@ search_and_download (Fixture *fixture)
   RowsWanted wanted;
   guint position;
 
-  shoal_test_wait_until (servent_linked, servent, TIMEOUT_MS, "a link to the peer");
+  shoal_test_wait_until (servent_linked, fixture->servent, TIMEOUT_MS, "a link to the peer");
   show_page (fixture, "library");
   g_action_group_activate_action (G_ACTION_GROUP (fixture->window), "search-focus", NULL);
   page = show_page (fixture, "search");
@@ -631,59 +615,31 @@ look_at_network (Fixture *fixture)
 
 /* Running the application ----------------------------------------------------------------- */
 
-static ShoalWindow *
-find_window (ShoalApplication *application)
-{
-  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (application)); l != NULL; l = l->next)
-    if (SHOAL_IS_WINDOW (l->data))
-      return l->data;
-  return NULL;
-}
-
-static gboolean
-run_journey (gpointer data)
+/* Inside the application's main loop, its window on screen. */
+static void
+run_journey (ShoalApplication *application,
+             ShoalWindow      *window,
+             gpointer          data)
 {
   Fixture *fixture = data;
 
-  fixture->window = find_window (fixture->application);
-  g_assert_nonnull (fixture->window);
-  shoal_test_wait_until (shoal_gui_widget_mapped, fixture->window, TIMEOUT_MS, "the window on screen");
+  fixture->servent = shoal_application_get_servent (application);
+  fixture->window = window;
   share_music (fixture);
   search_and_download (fixture);
   follow_download (fixture);
   look_at_network (fixture);
   fixture->window = NULL;
-  g_action_group_activate_action (G_ACTION_GROUP (fixture->application), "quit", NULL);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-on_activate (GApplication *application,
-             Fixture      *fixture)
-{
-  if (fixture->ran)
-    return;
-  fixture->ran = TRUE;
-  g_idle_add (run_journey, fixture);
+  fixture->servent = NULL;
 }
 
 static void
 test_journey (void)
 {
   Fixture fixture = { 0 };
-  const char *argv[] = { "shoal", "--data-dir", NULL, "--config", NULL, NULL };
-  int status;
 
   fixture_set_up (&fixture);
-  argv[2] = fixture.data_dir;
-  argv[4] = fixture.config_path;
-  fixture.application = shoal_application_new ();
-  g_signal_connect_after (fixture.application, "activate", G_CALLBACK (on_activate), &fixture);
-  status = g_application_run (G_APPLICATION (fixture.application), G_N_ELEMENTS (argv) - 1,
-                              (char **) argv);
-  g_assert_cmpint (status, ==, 0);
-  g_assert_true (fixture.ran);
-  g_clear_object (&fixture.application);
+  shoal_gui_run_application (fixture.data_dir, fixture.config_path, NULL, run_journey, &fixture);
   fixture_tear_down (&fixture);
 }
 

@@ -694,44 +694,17 @@ test_upload_row (void)
 
 /* The application's side of the notification ------------------------------------ */
 
-typedef struct
-{
-  char             *root;
-  ShoalApplication *application;
-  gboolean          ran;
-} AppRun;
-
 /* On loopback, dialling nobody: the app runs, it does not join the
  * network. */
 static char *
 write_app_config (const char *root)
 {
   g_autofree char *downloads = g_build_filename (root, "downloads", NULL);
-  g_autofree char *text = g_strdup_printf ("[network]\n"
-                                           "port=0\n"
-                                           "listen-address=" LOOPBACK "\n"
-                                           "allow-private=true\n"
-                                           "lan-discovery=false\n"
-                                           "[bootstrap]\n"
-                                           "default-bootstrap=false\n"
-                                           "anchors-only=true\n"
-                                           "[transfers]\n"
-                                           "download-dir=%s\n", downloads);
+  g_autoptr(GKeyFile) config = shoal_gui_app_config_new (downloads);
   char *path = g_build_filename (root, "shoal.conf", NULL);
-  g_autoptr(GError) error = NULL;
 
-  g_file_set_contents (path, text, -1, &error);
-  g_assert_no_error (error);
+  shoal_gui_app_config_save (config, path);
   return path;
-}
-
-static ShoalWindow *
-app_window (ShoalApplication *application)
-{
-  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (application)); l != NULL; l = l->next)
-    if (SHOAL_IS_WINDOW (l->data))
-      return l->data;
-  return NULL;
 }
 
 static void
@@ -768,24 +741,24 @@ activate_over_bus (ShoalApplication *application,
   shoal_test_wait_flag (&done, TIMEOUT_MS, action);
 }
 
-static gboolean
-run_notification_actions (gpointer data)
+/* Inside the application's main loop, its window on screen; @data is
+ * the application's root folder. */
+static void
+run_notification_actions (ShoalApplication *application,
+                          ShoalWindow      *window,
+                          gpointer          data)
 {
-  AppRun *run = data;
-  GActionGroup *actions = G_ACTION_GROUP (run->application);
-  ShoalWindow *window = app_window (run->application);
-  g_autofree char *missing = g_build_filename (run->root, "downloads", MISSING_FILE_NAME, NULL);
+  GActionGroup *actions = G_ACTION_GROUP (application);
+  g_autofree char *missing = g_build_filename (data, "downloads", MISSING_FILE_NAME, NULL);
   const GVariantType *type;
 
-  g_assert_nonnull (window);
-  shoal_test_wait_until (shoal_gui_widget_mapped, window, TIMEOUT_MS, "the window on screen");
   shoal_window_show_page (window, "network");
   g_assert_cmpstr (shoal_window_get_page (window), ==, "network");
 
   /* The notification clicked: the Transfers page comes forward. */
   g_assert_true (g_action_group_get_action_enabled (actions, SHOW_TRANSFERS_ACTION));
   g_assert_null (g_action_group_get_action_parameter_type (actions, SHOW_TRANSFERS_ACTION));
-  activate_over_bus (run->application, SHOW_TRANSFERS_ACTION, NULL);
+  activate_over_bus (application, SHOW_TRANSFERS_ACTION, NULL);
   g_assert_cmpstr (shoal_window_get_page (window), ==, "transfers");
   shoal_test_wait_until (shoal_gui_widget_mapped, shoal_window_get_page_widget (window, "transfers"),
                          TIMEOUT_MS, "the Transfers page on screen");
@@ -797,55 +770,28 @@ run_notification_actions (gpointer data)
   g_assert_nonnull (type);
   g_assert_true (g_variant_type_equal (type, G_VARIANT_TYPE_BYTESTRING));
   g_assert_false (shoal_gui_label_shown (GTK_WIDGET (window), "Could not open"));
-  activate_over_bus (run->application, OPEN_DOWNLOAD_ACTION, g_variant_new_bytestring (missing));
+  activate_over_bus (application, OPEN_DOWNLOAD_ACTION, g_variant_new_bytestring (missing));
   shoal_gui_wait_label (GTK_WIDGET (window), "Could not open “" MISSING_FILE_NAME "”: it is no longer there",
                         TRUE);
-
-  run->ran = TRUE;
-  g_action_group_activate_action (actions, "quit", NULL);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-on_app_activated (GApplication *application,
-                  AppRun       *run)
-{
-  g_idle_add (run_notification_actions, run);
-}
-
-/* shoal --data-dir ROOT/data --config ROOT/shoal.conf, as the desktop
- * starts it, until the test's body quits it. */
-static void
-run_application (AppRun *run)
-{
-  g_autofree char *data_dir = g_build_filename (run->root, "data", NULL);
-  g_autofree char *config = write_app_config (run->root);
-  char *args[] = { (char *) "shoal", (char *) "--data-dir", data_dir, (char *) "--config", config, NULL };
-
-  run->application = shoal_application_new ();
-  g_signal_connect_after (run->application, "activate", G_CALLBACK (on_app_activated), run);
-  g_assert_cmpint (g_application_run (G_APPLICATION (run->application), G_N_ELEMENTS (args) - 1, args),
-                   ==, 0);
 }
 
 /* The real application runs the actions the notification of
- * test_completed_download names, as the notification server would. */
+ * test_completed_download names, as the notification server would:
+ * shoal --data-dir ROOT/data --config ROOT/shoal.conf, as the desktop
+ * starts it. */
 static void
 test_notification_actions (void)
 {
   g_autoptr(GError) error = NULL;
-  AppRun run = { NULL, NULL, FALSE };
+  g_autofree char *root = g_dir_make_tmp ("shoal-gui-notification-XXXXXX", &error);
+  g_autofree char *data_dir = NULL;
+  g_autofree char *config = NULL;
 
-  run.root = g_dir_make_tmp ("shoal-gui-notification-XXXXXX", &error);
   g_assert_no_error (error);
-  run_application (&run);
-  g_assert_true (run.ran);
-  /* Nothing keeps it. */
-  g_object_add_weak_pointer (G_OBJECT (run.application), (gpointer *) &run.application);
-  g_object_unref (run.application);
-  g_assert_null (run.application);
-  shoal_test_remove_tree (run.root);
-  g_free (run.root);
+  data_dir = g_build_filename (root, "data", NULL);
+  config = write_app_config (root);
+  shoal_gui_run_application (data_dir, config, NULL, run_notification_actions, root);
+  shoal_test_remove_tree (root);
 }
 
 /* An upload stopped from its row ------------------------------------------------- */

@@ -44,10 +44,9 @@ struct Fixture
   char             *data_dir;
   char             *config_path;
   GSettings        *settings;
-  ShoalApplication *application;  /* while it runs */
-  ShoalWindow      *window;       /* while a body runs */
+  ShoalApplication *application;  /* while a body runs */
+  ShoalWindow      *window;
   TestBody          body;
-  gboolean          scheduled;
   ShoalDataLock    *held_lock;    /* as a shoald on the data folder holds it */
   int               shown_width;  /* on screen, after a resize */
   int               shown_height;
@@ -60,21 +59,10 @@ struct Fixture
 static void
 write_config (Fixture *fixture)
 {
-  g_autoptr(GError) error = NULL;
   g_autofree char *downloads = g_build_filename (fixture->root, "downloads", NULL);
-  g_autofree char *text = g_strdup_printf ("[network]\n"
-                                           "port=0\n"
-                                           "listen-address=127.0.0.1\n"
-                                           "allow-private=true\n"
-                                           "lan-discovery=false\n"
-                                           "[bootstrap]\n"
-                                           "default-bootstrap=false\n"
-                                           "anchors-only=true\n"
-                                           "[transfers]\n"
-                                           "download-dir=%s\n", downloads);
+  g_autoptr(GKeyFile) config = shoal_gui_app_config_new (downloads);
 
-  g_file_set_contents (fixture->config_path, text, -1, &error);
-  g_assert_no_error (error);
+  shoal_gui_app_config_save (config, fixture->config_path);
 }
 
 static void
@@ -109,50 +97,20 @@ fixture_tear_down (Fixture       *fixture,
 
 /* Running the application ---------------------------------------------------------- */
 
-static ShoalWindow *
-find_window (ShoalApplication *application)
-{
-  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (application)); l != NULL; l = l->next)
-    if (SHOAL_IS_WINDOW (l->data))
-      return l->data;
-  return NULL;
-}
-
 /* The body runs inside the application's main loop, with its window on
- * screen; then the app quits as Ctrl+Q does. */
-static gboolean
-run_body (gpointer user_data)
+ * screen. */
+static void
+run_fixture_body (ShoalApplication *application,
+                  ShoalWindow      *window,
+                  gpointer          data)
 {
-  Fixture *fixture = user_data;
+  Fixture *fixture = data;
 
-  fixture->window = find_window (fixture->application);
-  g_assert_nonnull (fixture->window);
-  shoal_test_wait_until (shoal_gui_widget_mapped, fixture->window, TIMEOUT_MS, "the window on screen");
+  fixture->application = application;
+  fixture->window = window;
   fixture->body (fixture);
   fixture->window = NULL;
-  /* Ctrl+Q; harmless when the body quit already. */
-  g_action_group_activate_action (G_ACTION_GROUP (fixture->application), "quit", NULL);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-on_started (GApplication *application,
-            Fixture      *fixture)
-{
-  if (fixture->scheduled)
-    return;
-  fixture->scheduled = TRUE;
-  g_idle_add (run_body, fixture);
-}
-
-static void
-on_opened (GApplication  *application,
-           GFile        **files,
-           int            n_files,
-           const char    *hint,
-           Fixture       *fixture)
-{
-  on_started (application, fixture);
+  fixture->application = NULL;
 }
 
 /* shoal --data-dir DIR --config FILE [@uri], as the desktop starts it. */
@@ -161,32 +119,8 @@ run_application (Fixture    *fixture,
                  TestBody    body,
                  const char *uri)
 {
-  g_autoptr(GPtrArray) args = g_ptr_array_new ();
-  int status;
-
-  g_ptr_array_add (args, (char *) "shoal");
-  g_ptr_array_add (args, (char *) "--data-dir");
-  g_ptr_array_add (args, fixture->data_dir);
-  g_ptr_array_add (args, (char *) "--config");
-  g_ptr_array_add (args, fixture->config_path);
-  if (uri != NULL)
-    g_ptr_array_add (args, (char *) uri);
-  g_ptr_array_add (args, NULL);
-
-  fixture->application = shoal_application_new ();
   fixture->body = body;
-  fixture->scheduled = FALSE;
-  g_signal_connect_after (fixture->application, "activate", G_CALLBACK (on_started), fixture);
-  g_signal_connect_after (fixture->application, "open", G_CALLBACK (on_opened), fixture);
-  status = g_application_run (G_APPLICATION (fixture->application), (int) args->len - 1,
-                              (char **) args->pdata);
-  g_assert_cmpint (status, ==, 0);
-  g_assert_true (fixture->scheduled);
-  g_assert_null (find_window (fixture->application));
-  /* Nothing keeps it: the next test's app takes the bus name again. */
-  g_object_add_weak_pointer (G_OBJECT (fixture->application), (gpointer *) &fixture->application);
-  g_object_unref (fixture->application);
-  g_assert_null (fixture->application);
+  shoal_gui_run_application (fixture->data_dir, fixture->config_path, uri, run_fixture_body, fixture);
 }
 
 /* Finding widgets ------------------------------------------------------------------- */
@@ -746,7 +680,7 @@ test_magnet_command_line (Fixture       *fixture,
 static gboolean
 no_window (gpointer data)
 {
-  return find_window (data) == NULL;
+  return shoal_gui_find_app_window (data) == NULL;
 }
 
 /* Ctrl-C in the terminal of `make run`: the app quits as Ctrl+Q does,
