@@ -51,7 +51,8 @@ all: build
 SHOALD_ARGS ?=
 
 run: release
-	meson compile -C $(RELEASE_BUILDDIR) src/gui/shoal src/daemon/shoald src/cli/shoalctl
+	meson compile -C $(RELEASE_BUILDDIR) src/gui/shoal:executable src/daemon/shoald:executable \
+	  src/cli/shoalctl:executable
 	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ]; then \
 	  echo "Starting Shoal, the desktop app."; \
 	  exec $(RELEASE_BUILDDIR)/src/gui/shoal; \
@@ -83,7 +84,7 @@ release: deps
 bench: release
 	meson compile -C $(RELEASE_BUILDDIR) bench/library
 	$(RELEASE_BUILDDIR)/bench/library
-	meson compile -C $(RELEASE_BUILDDIR) bench/gnet-load src/daemon/shoald bench/transfer
+	meson compile -C $(RELEASE_BUILDDIR) bench/gnet-load src/daemon/shoald:executable bench/transfer
 	sh bench/routing.sh
 	$(RELEASE_BUILDDIR)/bench/transfer
 	meson compile -C $(RELEASE_BUILDDIR) bench/gui
