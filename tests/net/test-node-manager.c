@@ -800,6 +800,38 @@ test_lan_status (void)
   g_assert_cmpint (lan.state, ==, SHOAL_LAN_STATE_UNAVAILABLE);
 }
 
+/* Only what mDNS announces now is a LAN peer: with nobody announced
+ * (discovery cannot run on loopback), neither a LAN address, nor a peer
+ * linked to us, nor ourselves, nor the unresolved 0.0.0.0:0 is one. */
+static void
+test_lan_peer_only_when_announced (void)
+{
+  g_autoptr(ShoalNodeConfig) config = NULL;
+  g_autoptr(Node) node = node_new ("127.0.0.34", &config);
+  g_autoptr(Node) linked = NULL;
+  g_autofree char *anchor = NULL;
+  const ShoalIpv4Endpoint lan_address = { 0x0a010203u, 6346 };
+  const ShoalIpv4Endpoint unresolved = { 0, 0 };
+  ShoalIpv4Endpoint own = { 0x7f000022u, 0 };
+  ShoalNodeLanStatus lan;
+  Node *nodes[2];
+
+  node_run (node, config);
+  own.port = shoal_node_manager_get_port (node->manager);
+  anchor = listen_text (node, "127.0.0.34");
+  linked = node_start ("127.0.0.35", anchor);
+  nodes[0] = node;
+  nodes[1] = linked;
+  wait_for_links (nodes, G_N_ELEMENTS (nodes), 1);
+
+  shoal_node_manager_get_lan_status (node->manager, &lan);
+  g_assert_cmpuint (lan.peers, ==, 0);
+  g_assert_false (shoal_node_manager_is_lan_peer (node->manager, &lan_address));
+  g_assert_false (shoal_node_manager_is_lan_peer (node->manager, &own));
+  g_assert_false (shoal_node_manager_is_lan_peer (node->manager, &unresolved));
+  g_assert_false (shoal_node_manager_is_lan_peer (linked->manager, &own));
+}
+
 static void
 count_notify (GObject    *object,
               GParamSpec *pspec,
@@ -882,6 +914,7 @@ main (int argc, char **argv)
   g_test_add_func ("/node-manager/lan-only-refuses-public-transfers",
                    test_lan_only_refuses_public_transfers);
   g_test_add_func ("/node-manager/lan-status", test_lan_status);
+  g_test_add_func ("/node-manager/lan-peer-only-when-announced", test_lan_peer_only_when_announced);
   g_test_add_func ("/node-manager/role-reason", test_role_reason);
   return g_test_run ();
 }

@@ -732,11 +732,13 @@ test_dispose_with_pending_batch (void)
 #define SERVENT_FILE_SIZE 4000
 
 /* A servent on @address that dials nothing (no anchor, no bootstrap, no
- * LAN discovery), loopback taken as a LAN address (test mode). */
+ * LAN discovery); with @allow_private (test mode) loopback is taken as
+ * a LAN address. */
 static ShoalServent *
-servent_start (const char *address,
-               gboolean    lan_only,
-               const char *data_dir)
+servent_start_with (const char *address,
+                    gboolean    lan_only,
+                    gboolean    allow_private,
+                    const char *data_dir)
 {
   g_autoptr(ShoalNodeConfig) config = shoal_node_config_new_default ();
   g_autoptr(GError) error = NULL;
@@ -748,7 +750,7 @@ servent_start (const char *address,
   config->listen_address = g_strdup (address);
   config->port = 0;
   config->role_mode = SHOAL_ROLE_MODE_LEAF;
-  config->allow_private = TRUE;
+  config->allow_private = allow_private;
   config->default_bootstrap = FALSE;
   config->anchors_only = TRUE;
   config->lan_discovery = FALSE;
@@ -757,6 +759,14 @@ servent_start (const char *address,
   g_assert_true (shoal_servent_start (servent, &error));
   g_assert_no_error (error);
   return servent;
+}
+
+static ShoalServent *
+servent_start (const char *address,
+               gboolean    lan_only,
+               const char *data_dir)
+{
+  return servent_start_with (address, lan_only, TRUE, data_dir);
 }
 
 /* A row of one file found at 8.8.8.8:6346 (the internet), 10.1.2.3:6346
@@ -858,6 +868,28 @@ test_servent_lan_only_refuses_internet_sources (void)
   servent_stop (plain, plain_dir);
 }
 
+/* Outside LAN-only and test mode, a source named on our LAN or loopback
+ * by whoever answered is refused and counted (nobody is announced on
+ * the LAN here): only the internet one joins, never dialled (paused). */
+static void
+test_servent_refuses_private_sources (void)
+{
+  g_autoptr(ShoalSearch) search = search_with_internet_source ();
+  g_autoptr(GError) error = NULL;
+  char *dir = g_dir_make_tmp ("shoal-servent-strict-XXXXXX", &error);
+  ShoalServent *strict;
+  ShoalTransfers *transfers;
+
+  g_assert_no_error (error);
+  strict = servent_start_with ("127.0.51.3", FALSE, FALSE, dir);
+  transfers = shoal_servent_get_transfers (strict);
+
+  g_assert_cmpuint (download_row (strict, search), ==, 1);
+  g_assert_cmpuint (shoal_transfers_get_refused_sources (transfers), ==, 2);
+
+  servent_stop (strict, dir);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -886,6 +918,7 @@ main (int    argc,
   g_test_add_func ("/search/dispose-pending", test_dispose_with_pending_batch);
   g_test_add_func ("/search/servent/lan-only-refuses-internet-sources",
                    test_servent_lan_only_refuses_internet_sources);
+  g_test_add_func ("/search/servent/refuses-private-sources", test_servent_refuses_private_sources);
 
   return g_test_run ();
 }

@@ -1445,10 +1445,12 @@ typedef struct
   guint   destroyed;  /* times the filter let go of it */
 } RefusedPort;
 
-/* Lets in loopback sources but the one at @data's port: nothing a test
- * names elsewhere (8.8.8.8…) could be dialled even by mistake. */
+/* Lets in loopback sources but the one at @data's port, firewalled or
+ * not: nothing a test names elsewhere (8.8.8.8…) could be dialled even by
+ * mistake. */
 static gboolean
 refuse_port (const ShoalIpv4Endpoint *endpoint,
+             gboolean                 push_needed,
              gpointer                 data)
 {
   const RefusedPort *refused = data;
@@ -1626,6 +1628,79 @@ test_filter_sets_aside_stored_sources (void)
   fixture_clear (&fixture);
 }
 
+/* A filter whose answer changes while it stays set (LAN peers come and
+ * go): the @refusing flag, for the source at @port. */
+typedef struct
+{
+  guint16  port;
+  gboolean refusing;
+} LiveFilter;
+
+static gboolean
+refuse_while_flagged (const ShoalIpv4Endpoint *endpoint,
+                      gboolean                 push_needed,
+                      gpointer                 data)
+{
+  const LiveFilter *filter = data;
+
+  return endpoint->address == 0x7f000001 && !(filter->refusing && endpoint->port == filter->port);
+}
+
+static gboolean
+has_no_source (gpointer download)
+{
+  return shoal_download_get_sources (download) == 0;
+}
+
+/* The transfers ask the filter again on their own: a source it stops
+ * letting in is set aside, and taken back once it does again, without
+ * the filter being set anew. */
+static void
+test_filter_followed_live (void)
+{
+  Fixture fixture;
+  g_autoptr(GBytes) content = make_content (MIB, 16);
+  Server *server;
+  g_autoptr(ShoalTransfers) transfers = NULL;
+  g_autoptr(ShoalDownload) download = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *urn = NULL;
+  g_autofree char *expected = NULL;
+  LiveFilter filter = { 0 };
+
+  fixture_init (&fixture);
+  server = server_new (content);
+  server_start (server);
+  urn = urn_of (server);
+  transfers = transfers_new (&fixture);
+  filter.port = server->port;
+  shoal_transfers_set_source_filter (transfers, refuse_while_flagged, &filter, NULL);
+
+  download = shoal_transfers_add_urn (transfers, urn, "live.bin", MIB, &error);
+  g_assert_no_error (error);
+  g_assert_true (shoal_transfers_pause (transfers, download, &error));
+  g_assert_no_error (error);
+  add_source (transfers, server, server->sha1);
+  g_assert_cmpuint (shoal_download_get_sources (download), ==, 1);
+
+  filter.refusing = TRUE;
+  g_assert_true (shoal_transfers_resume (transfers, download, &error));
+  g_assert_no_error (error);
+  shoal_test_wait_until (has_no_source, download, WAIT_TIMEOUT_MS, "the source set aside");
+  g_assert_cmpuint (shoal_transfers_get_refused_sources (transfers), ==, 1);
+  g_assert_cmpuint (server_accepted (server), ==, 0);
+
+  filter.refusing = FALSE;
+  wait_for_state (download, SHOAL_DOWNLOAD_STATUS_COMPLETED, "the download to complete");
+  expected = g_build_filename (fixture.download_dir, "live.bin", NULL);
+  assert_completed_as (download, expected, content);
+  g_assert_cmpuint (shoal_transfers_get_refused_sources (transfers), ==, 1);
+
+  transfers_destroy (g_steal_pointer (&transfers));
+  server_free (server);
+  fixture_clear (&fixture);
+}
+
 /* A filter set while a source is being fetched from closes its
  * connection, and the download waits for a source it lets in. */
 static void
@@ -1690,6 +1765,7 @@ main (int argc, char **argv)
   g_test_add_func ("/transfers/filter-sets-aside-stored-sources",
                    test_filter_sets_aside_stored_sources);
   g_test_add_func ("/transfers/filter-closes-running-source", test_filter_closes_running_source);
+  g_test_add_func ("/transfers/filter-followed-live", test_filter_followed_live);
 
   return g_test_run ();
 }

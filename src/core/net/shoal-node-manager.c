@@ -2603,6 +2603,26 @@ shoal_node_manager_may_connect (ShoalNodeManager        *self,
           has_address_in (self->manual_peers, endpoint->address));
 }
 
+gboolean
+shoal_node_manager_is_lan_peer (ShoalNodeManager        *self,
+                                const ShoalIpv4Endpoint *endpoint)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_return_val_if_fail (SHOAL_IS_NODE_MANAGER (self), FALSE);
+  g_return_val_if_fail (endpoint != NULL, FALSE);
+
+  /* An announced peer not yet resolved is 0.0.0.0:0: it matches nobody. */
+  if (endpoint->address == 0 || endpoint->port == 0)
+    return FALSE;
+  g_hash_table_iter_init (&iter, self->lan_peers);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    if (same_endpoint (&((Preferred *) value)->endpoint, endpoint))
+      return TRUE;
+  return FALSE;
+}
+
 ShoalListener *
 shoal_node_manager_get_listener (ShoalNodeManager *self)
 {

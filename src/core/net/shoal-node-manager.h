@@ -123,6 +123,11 @@ void              shoal_node_manager_get_lan_status (ShoalNodeManager   *self,
  * and announced there or a manual peer; in LAN-only mode, a LAN address. */
 gboolean          shoal_node_manager_may_connect   (ShoalNodeManager        *self,
                                                     const ShoalIpv4Endpoint *endpoint);
+/* Whether a Shoal peer is announced on the LAN (mDNS) at @endpoint right
+ * now: FALSE once it is gone, or while LAN discovery is off or without
+ * avahi-daemon. */
+gboolean          shoal_node_manager_is_lan_peer   (ShoalNodeManager        *self,
+                                                    const ShoalIpv4Endpoint *endpoint);
 /* Connects to @endpoint as our own dials do (from our listen address
  * when one is set), giving up after @timeout_s and at shutdown; the
  * callback finishes with g_socket_client_connect_finish() on its source

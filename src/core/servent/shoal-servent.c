@@ -718,25 +718,41 @@ shoal_servent_new (const ShoalNodeConfig *config,
   return self;
 }
 
-/* LAN-only mode fetches from, and pushes, nobody beyond the LAN;
- * @data says whether loopback counts (allow_private), so the filter
- * needs nothing of the servent should the transfers outlive it. */
+/* Which sources a download may use. LAN-only mode fetches from, and
+ * pushes, nobody beyond the LAN (loopback counts with allow_private).
+ * Outside it an internet peer names any source it likes (in a hit, an
+ * X-Alt, a magnet's xs): one on our LAN or loopback would make us probe
+ * it, so as gtk-gnutella only routable addresses are taken, and the
+ * Shoal peers announced on the LAN now (LAN sharing); allow_private
+ * (tests, private networks by configuration) takes everything. @data is
+ * the node manager (a reference, should the transfers outlive the
+ * servent): its LAN peers follow mDNS, and lan_only and allow_private
+ * in its settings never change while it runs. */
 static gboolean
-source_is_lan (const ShoalIpv4Endpoint *endpoint,
-               gpointer                 data)
+source_is_allowed (const ShoalIpv4Endpoint *endpoint,
+                   gboolean                 push_needed,
+                   gpointer                 data)
 {
-  return shoal_host_is_lan (endpoint, GPOINTER_TO_INT (data));
+  ShoalNodeManager *node = data;
+  const ShoalNodeConfig *config = shoal_node_manager_get_config (node);
+
+  if (config->lan_only)
+    return shoal_host_is_lan (endpoint, config->allow_private);
+  /* A firewalled host's hit carries the private address behind its NAT:
+   * it is reached by a PUSH through the network, never dialled. */
+  if (push_needed)
+    return TRUE;
+  if (config->allow_private || shoal_host_is_dialable (endpoint, FALSE))
+    return TRUE;
+  return shoal_host_is_lan (endpoint, FALSE) && shoal_node_manager_is_lan_peer (node, endpoint);
 }
 
-/* lan_only takes effect at start (it needs a restart), so the filter is
- * set once, before the restored downloads dial anything; without it,
- * every source is taken. */
+/* Set once, before the restored downloads dial anything. */
 static void
 apply_source_filter (ShoalServent *self)
 {
-  if (self->config->lan_only)
-    shoal_transfers_set_source_filter (self->transfers, source_is_lan,
-                                       GINT_TO_POINTER (self->config->allow_private), NULL);
+  shoal_transfers_set_source_filter (self->transfers, source_is_allowed,
+                                     g_object_ref (self->node), g_object_unref);
 }
 
 static gboolean

@@ -884,9 +884,11 @@ job_learn_alt_locations (Job    *job,
 
 static gboolean
 transfers_filter_allows (ShoalTransfers          *self,
-                         const ShoalIpv4Endpoint *endpoint)
+                         const ShoalIpv4Endpoint *endpoint,
+                         gboolean                 push_needed)
 {
-  return self->source_filter == NULL || self->source_filter (endpoint, self->source_filter_data);
+  return self->source_filter == NULL ||
+         self->source_filter (endpoint, push_needed, self->source_filter_data);
 }
 
 /* Counted, and said only at debug level: an answer of a gtk-gnutella
@@ -914,7 +916,7 @@ job_add_source (Job                      *job,
   gint64 id;
   Source *source;
 
-  if (!transfers_filter_allows (job->transfers, &sighting->endpoint))
+  if (!transfers_filter_allows (job->transfers, &sighting->endpoint, sighting->push_needed))
     {
       job_note_refused (job, &sighting->endpoint, "refused");
       return TRUE;
@@ -1060,21 +1062,30 @@ job_close_connections (Job *job)
 }
 
 /* Sets aside the sources the filter refuses now (their connections
- * close) and takes back those it lets in again. */
+ * close) and takes back those it lets in again. Runs whenever an active
+ * download is scheduled (every tick, every answer): the filter's answer
+ * may follow live state (LAN peers come and go). Nothing is published
+ * unless a source changed. */
 static void
 job_filter_sources (Job *job)
 {
-  g_autoptr(GPtrArray) connections = g_ptr_array_copy (job->connections, NULL, NULL);
+  g_autoptr(GPtrArray) connections = NULL;
+  gboolean changed = FALSE;
 
   for (guint i = 0; i < job->sources->len; i++)
     {
       Source *source = g_ptr_array_index (job->sources, i);
-      gboolean refused = !transfers_filter_allows (job->transfers, &source->endpoint);
+      gboolean refused = !transfers_filter_allows (job->transfers, &source->endpoint,
+                                                   source->push_needed);
 
       if (refused && !source->refused)
         job_note_refused (job, &source->endpoint, "set aside");
+      changed |= refused != source->refused;
       source->refused = refused;
     }
+  if (!changed)
+    return;
+  connections = g_ptr_array_copy (job->connections, NULL, NULL);
   for (guint i = 0; i < connections->len; i++)
     {
       Connection *conn = g_ptr_array_index (connections, i);
@@ -2094,7 +2105,11 @@ transfers_schedule (ShoalTransfers *self)
       if (job->plan != NULL && shoal_download_plan_is_complete (job->plan))
         job_finish_if_ready (job);
       else if (job_is_active (job))
-        job_fill (job);
+        {
+          /* Before dialling: the filter's answer may have changed. */
+          job_filter_sources (job);
+          job_fill (job);
+        }
       job_update_running (job);
       if (job->transfers != NULL)
         ticking = ticking || job_needs_tick (job);

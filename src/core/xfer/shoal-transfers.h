@@ -81,8 +81,13 @@ typedef enum
 GQuark shoal_transfers_error_quark (void);
 
 /* Whether @endpoint may be a source: FALSE keeps it out of every
- * download (see shoal_transfers_set_source_filter()). */
+ * download (see shoal_transfers_set_source_filter()). @push_needed: the
+ * source is firewalled, so it is reached by a PUSH and connects to us;
+ * its address is never dialled. Asked again for the sources already
+ * kept whenever an active download is scheduled, so the answer may
+ * follow live state. */
 typedef gboolean (*ShoalTransfersSourceFilter) (const ShoalIpv4Endpoint *endpoint,
+                                                gboolean                 push_needed,
                                                 gpointer                 data);
 
 /* Opens <data_dir>/downloads.db and restores every download in it: those
