@@ -1652,9 +1652,9 @@ has_no_source (gpointer download)
   return shoal_download_get_sources (download) == 0;
 }
 
-/* The transfers ask the filter again on their own: a source it stops
- * letting in is set aside, and taken back once it does again, without
- * the filter being set anew. */
+/* Asked again (as the servent does when LAN peers come or go), the
+ * filter sets aside a source it stops letting in, and takes it back once
+ * it does again, without being set anew. */
 static void
 test_filter_followed_live (void)
 {
@@ -1684,6 +1684,7 @@ test_filter_followed_live (void)
   g_assert_cmpuint (shoal_download_get_sources (download), ==, 1);
 
   filter.refusing = TRUE;
+  shoal_transfers_refilter_sources (transfers);
   g_assert_true (shoal_transfers_resume (transfers, download, &error));
   g_assert_no_error (error);
   shoal_test_wait_until (has_no_source, download, WAIT_TIMEOUT_MS, "the source set aside");
@@ -1691,6 +1692,7 @@ test_filter_followed_live (void)
   g_assert_cmpuint (server_accepted (server), ==, 0);
 
   filter.refusing = FALSE;
+  shoal_transfers_refilter_sources (transfers);
   wait_for_state (download, SHOAL_DOWNLOAD_STATUS_COMPLETED, "the download to complete");
   expected = g_build_filename (fixture.download_dir, "live.bin", NULL);
   assert_completed_as (download, expected, content);

@@ -152,6 +152,7 @@ enum
   SIGNAL_LINK_ADDED,
   SIGNAL_LINK_REMOVED,
   SIGNAL_MESSAGE_RECEIVED,
+  SIGNAL_LAN_PEERS_CHANGED,
   N_SIGNALS
 };
 
@@ -1709,6 +1710,7 @@ on_lan_review (gpointer user_data)
   self->lan_review = 0;
   review_lan_role (self);
   fill_slots (self);
+  g_signal_emit (self, signals[SIGNAL_LAN_PEERS_CHANGED], 0);
   return G_SOURCE_REMOVE;
 }
 
@@ -2081,6 +2083,16 @@ shoal_node_manager_class_init (ShoalNodeManagerClass *klass)
   signals[SIGNAL_MESSAGE_RECEIVED] =
     g_signal_new ("message-received", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
                   NULL, NULL, G_TYPE_NONE, 2, G_TYPE_UINT64, G_TYPE_POINTER);
+  /**
+   * ShoalNodeManager::lan-peers-changed:
+   *
+   * Peers were announced on the LAN, or went: what
+   * shoal_node_manager_is_lan_peer() says may have changed. Once per
+   * burst of announcements.
+   */
+  signals[SIGNAL_LAN_PEERS_CHANGED] =
+    g_signal_new ("lan-peers-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                  NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void

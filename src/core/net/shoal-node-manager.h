@@ -125,7 +125,7 @@ gboolean          shoal_node_manager_may_connect   (ShoalNodeManager        *sel
                                                     const ShoalIpv4Endpoint *endpoint);
 /* Whether a Shoal peer is announced on the LAN (mDNS) at @endpoint right
  * now: FALSE once it is gone, or while LAN discovery is off or without
- * avahi-daemon. */
+ * avahi-daemon. ::lan-peers-changed says when the answer may change. */
 gboolean          shoal_node_manager_is_lan_peer   (ShoalNodeManager        *self,
                                                     const ShoalIpv4Endpoint *endpoint);
 /* Connects to @endpoint as our own dials do (from our listen address

@@ -747,12 +747,23 @@ source_is_allowed (const ShoalIpv4Endpoint *endpoint,
   return shoal_host_is_lan (endpoint, FALSE) && shoal_node_manager_is_lan_peer (node, endpoint);
 }
 
+/* The filter lets in sources at announced LAN peers: asked again when
+ * they come or go. */
+static void
+on_lan_peers_changed (ShoalNodeManager *node,
+                      ShoalServent     *self)
+{
+  if (self->transfers != NULL)
+    shoal_transfers_refilter_sources (self->transfers);
+}
+
 /* Set once, before the restored downloads dial anything. */
 static void
 apply_source_filter (ShoalServent *self)
 {
   shoal_transfers_set_source_filter (self->transfers, source_is_allowed,
                                      g_object_ref (self->node), g_object_unref);
+  g_signal_connect (self->node, "lan-peers-changed", G_CALLBACK (on_lan_peers_changed), self);
 }
 
 static gboolean

@@ -1062,9 +1062,7 @@ job_close_connections (Job *job)
 }
 
 /* Sets aside the sources the filter refuses now (their connections
- * close) and takes back those it lets in again. Runs whenever an active
- * download is scheduled (every tick, every answer): the filter's answer
- * may follow live state (LAN peers come and go). Nothing is published
+ * close) and takes back those it lets in again. Nothing is published
  * unless a source changed. */
 static void
 job_filter_sources (Job *job)
@@ -2105,11 +2103,7 @@ transfers_schedule (ShoalTransfers *self)
       if (job->plan != NULL && shoal_download_plan_is_complete (job->plan))
         job_finish_if_ready (job);
       else if (job_is_active (job))
-        {
-          /* Before dialling: the filter's answer may have changed. */
-          job_filter_sources (job);
-          job_fill (job);
-        }
+        job_fill (job);
       job_update_running (job);
       if (job->transfers != NULL)
         ticking = ticking || job_needs_tick (job);
@@ -2524,6 +2518,14 @@ shoal_transfers_set_source_filter (ShoalTransfers             *self,
   self->source_filter_destroy = destroy;
   if (old_destroy != NULL)
     old_destroy (old_data);
+  shoal_transfers_refilter_sources (self);
+}
+
+void
+shoal_transfers_refilter_sources (ShoalTransfers *self)
+{
+  g_return_if_fail (SHOAL_IS_TRANSFERS (self));
+
   for (guint i = 0; i < self->jobs->len; i++)
     job_filter_sources (g_ptr_array_index (self->jobs, i));
   /* Sources taken back may be dialled now. */

@@ -83,9 +83,9 @@ GQuark shoal_transfers_error_quark (void);
 /* Whether @endpoint may be a source: FALSE keeps it out of every
  * download (see shoal_transfers_set_source_filter()). @push_needed: the
  * source is firewalled, so it is reached by a PUSH and connects to us;
- * its address is never dialled. Asked again for the sources already
- * kept whenever an active download is scheduled, so the answer may
- * follow live state. */
+ * its address is never dialled. An answer that follows live state is
+ * asked again for the sources kept with
+ * shoal_transfers_refilter_sources(). */
 typedef gboolean (*ShoalTransfersSourceFilter) (const ShoalIpv4Endpoint *endpoint,
                                                 gboolean                 push_needed,
                                                 gpointer                 data);
@@ -136,6 +136,9 @@ void            shoal_transfers_set_source_filter (ShoalTransfers             *s
                                                    ShoalTransfersSourceFilter  filter,
                                                    gpointer                    data,
                                                    GDestroyNotify              destroy);
+/* Asks the filter again about every source kept: for a filter whose
+ * answers changed (the LAN peers it lets in came or went). */
+void            shoal_transfers_refilter_sources  (ShoalTransfers *self);
 /* Sources the filter refused since the transfers started: every offer
  * refused (the same X-Alt entry in two answers counts twice) and every
  * stored source set aside. */
