@@ -308,13 +308,21 @@ assert_named (GtkWidget *button)
     }
 }
 
+/* libadwaita's toast, a private type: known by its name. */
+static gboolean
+is_toast (GtkWidget     *widget,
+          gconstpointer  data)
+{
+  return g_strcmp0 (G_OBJECT_TYPE_NAME (widget), "AdwToastWidget") == 0;
+}
+
 static void
 assert_buttons_named (GtkWidget *widget)
 {
   if (!gtk_widget_get_mapped (widget))
     return;
   /* libadwaita 1.2's toasts have an unnamed close button: not ours. */
-  if (g_strcmp0 (G_OBJECT_TYPE_NAME (widget), "AdwToastWidget") == 0)
+  if (is_toast (widget, NULL))
     return;
   if (GTK_IS_BUTTON (widget) || GTK_IS_MENU_BUTTON (widget))
     assert_named (widget);
@@ -574,13 +582,6 @@ is_scrolled_window (GtkWidget     *widget,
                     gconstpointer  data)
 {
   return GTK_IS_SCROLLED_WINDOW (widget);
-}
-
-static gboolean
-is_toast (GtkWidget     *widget,
-          gconstpointer  data)
-{
-  return g_strcmp0 (G_OBJECT_TYPE_NAME (widget), "AdwToastWidget") == 0;
 }
 
 static gboolean

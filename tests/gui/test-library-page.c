@@ -13,6 +13,10 @@
 /* Hashing under the sanitizers is slow; this fails the test, not CI. */
 #define TIMEOUT_MS 30000
 #define SHARED_FILE_COUNT 3
+/* After the page goes: the library's worker posts its last reports to
+ * the main loop, which must run them before the servent is freed (there
+ * is nothing to wait on: they may be none). */
+#define TEARDOWN_DRAIN_MS 100
 
 typedef struct
 {
@@ -121,8 +125,7 @@ fixture_tear_down (Fixture       *fixture,
                    gconstpointer  data)
 {
   gtk_window_destroy (fixture->window);
-  /* Lets the library's last reports arrive before it goes. */
-  shoal_test_wait_ms (100);
+  shoal_test_wait_ms (TEARDOWN_DRAIN_MS);
   g_clear_pointer (&fixture->api, shoal_test_api_free);
   shoal_test_remove_tree (fixture->share_dir);
   g_free (fixture->share_dir);

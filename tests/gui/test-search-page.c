@@ -25,6 +25,10 @@
 /* Local matches come from our own index: no network wait. */
 #define LOCAL_TIMEOUT_MS 5000
 #define BIG_FILE_SIZE (1500 * 1000)
+/* A quiet period in which the library's (empty) answer, milliseconds
+ * away, must not end the "searching" state while the network part goes
+ * on. */
+#define SEARCHING_QUIET_MS 500
 
 /* Columns, in the .ui's order. */
 enum
@@ -728,7 +732,7 @@ test_states (void)
   search = shoal_search_tab_get_search (get_current_tab (fixture));
   g_assert_nonnull (search);
   g_assert_cmpstr (visible_state (fixture), ==, "searching");
-  shoal_test_wait_ms (500);
+  shoal_test_wait_ms (SEARCHING_QUIET_MS);
   g_assert_cmpstr (visible_state (fixture), ==, "searching");
   shoal_search_finish (search);
   g_assert_cmpstr (visible_state (fixture), ==, "empty");
