@@ -24,8 +24,8 @@ BUILDDIR ?= build
 MESON_OPTIONS = -Db_sanitize=address,undefined -Db_lundef=false -Dfuzzing=true -Dgui=true \
                 -Davahi=enabled
 # The headless servent (-Dgui=false) built where pkg-config cannot see GTK
-# or libadwaita, as on a server without them; its no-GTK check and the
-# daemon's tests run in that build too.
+# or libadwaita, as on a server without them; its no-GTK check, the
+# daemon's tests and its install check run in that build too.
 HEADLESS_BUILDDIR ?= build-headless
 HEADLESS_PKGCONFIG = $(CURDIR)/$(HEADLESS_BUILDDIR)-pkgconfig
 HEADLESS_OPTIONS = -Dgui=false -Davahi=enabled
